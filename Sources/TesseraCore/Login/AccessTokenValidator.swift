@@ -1,0 +1,37 @@
+import Foundation
+
+/// The identity behind a valid access token.
+public struct AuthenticatedUser: Sendable, Equatable {
+    public var user: User
+    public var token: AccessTokenRecord
+
+    public init(user: User, token: AccessTokenRecord) {
+        self.user = user
+        self.token = token
+    }
+}
+
+/// Decides whether a presented bearer token opens the API for the app that presents it.
+public struct AccessTokenValidator: Sendable {
+    let accessTokens: any AccessTokenStore
+    let directory: any DirectoryStore
+    let clock: any WallClock
+
+    public init(accessTokens: any AccessTokenStore, directory: any DirectoryStore, clock: any WallClock) {
+        self.accessTokens = accessTokens
+        self.directory = directory
+        self.clock = clock
+    }
+
+    /// The user of a live access token issued to a user of the app's company; `nil` for anything else —
+    /// interim tokens and tickets included, since they live in other stores.
+    public func authenticate(token: String, app: ResolvedApp) async throws -> AuthenticatedUser? {
+        guard !token.isEmpty, token.utf8.count <= LoginLimits().maximumCredentialLength else { return nil }
+        guard let record = try await self.accessTokens.accessToken(digest: SecretDigest.sha256(token)),
+            record.isLive(at: self.clock.now),
+            record.companyID == app.company.id
+        else { return nil }
+        guard let user = try await self.directory.user(id: record.userID), !user.isDisabled else { return nil }
+        return AuthenticatedUser(user: user, token: record)
+    }
+}

@@ -1,0 +1,35 @@
+/// What the login flow decided at its end: the answer, and the effects to make durable before answering.
+public struct LoginDecision: Sendable, Equatable {
+    /// How the login transaction changes.
+    public enum TransactionChange: Sendable, Equatable {
+        case none
+        case insert(LoginTransaction)
+        /// Replace the stored transaction if it is still at `expectedVersion`.
+        case update(LoginTransaction, expectedVersion: Int)
+        /// End the transaction if it is still at `expectedVersion` (success, or attempts used up).
+        case delete(id: String, expectedVersion: Int)
+    }
+
+    public var outcome: LoginOutcome
+    public var transaction: TransactionChange
+    /// A verification code to send, after the transaction is stored.
+    public var message: OutgoingMessage?
+    /// The access token to store before answering `200`.
+    public var accessToken: IssuedAccessToken?
+    /// A single-purpose ticket to store before answering.
+    public var ticket: Ticket?
+
+    public init(
+        outcome: LoginOutcome,
+        transaction: TransactionChange = .none,
+        message: OutgoingMessage? = nil,
+        accessToken: IssuedAccessToken? = nil,
+        ticket: Ticket? = nil
+    ) {
+        self.outcome = outcome
+        self.transaction = transaction
+        self.message = message
+        self.accessToken = accessToken
+        self.ticket = ticket
+    }
+}

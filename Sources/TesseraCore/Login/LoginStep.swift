@@ -1,0 +1,28 @@
+/// The steps of ETNA's `/token` flow, in order. Raw values are the wire's spellings (`SecutityPin` included).
+public enum LoginStep: String, Sendable, Equatable, CaseIterable {
+    case baseAuthentication = "BaseAuthentication"
+    case verificationCode = "VerificationCode"
+    case securityPin = "SecutityPin"
+}
+
+/// The `Reason` strings of the contract.
+public enum LoginReason: String, Sendable, Equatable {
+    case expectingCode = "Expecting confirmation code"
+    case expectingPin = "Expecting pin code"
+    case invalidCode = "Invalid verification code"
+    case invalidPin = "Invalid pin"
+    case invalidCredentials = "Invalid credentials"
+    case corruptedTicket = "Corrupted ticket"
+    case pinNotInitialised = "PIN code is not init"
+    case noDeliveryChannel = "No channel to send the verification code"
+}
+
+/// What `/token` answers, before it is put on the wire.
+public enum LoginOutcome: Sendable, Equatable {
+    /// Every required step passed: an access token.
+    case succeeded(token: String)
+    /// The flow waits for `step`; `token` is the interim token (or a single-purpose ticket) to send back.
+    case expecting(step: LoginStep, reason: LoginReason, token: String)
+    /// The attempt failed at `step`.
+    case failed(step: LoginStep, reason: LoginReason)
+}

@@ -1,0 +1,32 @@
+/// The keyed digests of guessable secrets, each bound to what it belongs to, so that a digest copied from one
+/// row never verifies in another.
+public struct GuessableSecrets: Sendable {
+    public let key: ServerKey
+
+    public init(key: ServerKey) {
+        self.key = key
+    }
+
+    /// A user's security PIN.
+    public func pinDigest(_ pin: String, userID: Int64) -> String {
+        self.key.digest(pin, context: "pin:\(userID)")
+    }
+
+    /// A verification code of one login transaction.
+    public func codeDigest(_ code: String, transactionID: String) -> String {
+        self.key.digest(code, context: "login-code:\(transactionID)")
+    }
+
+    /// The password that passed `BaseAuthentication` in one login transaction.
+    public func passwordProof(_ password: String, transactionID: String) -> String {
+        self.key.digest(password, context: "login-password:\(transactionID)")
+    }
+}
+
+/// Rules for a security PIN.
+public enum Pin {
+    /// A PIN is 4 to 12 ASCII digits.
+    public static func isAcceptable(_ pin: String) -> Bool {
+        (4...12).contains(pin.utf8.count) && pin.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
+    }
+}

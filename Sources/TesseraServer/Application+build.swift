@@ -1,0 +1,99 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+import TesseraCore
+import TesseraDelivery
+import TesseraStorage
+
+/// Builds the whole Tessera server. The executable and the tests call this same function.
+///
+/// ```swift
+/// let app = try await buildApplication(ServerConfiguration(port: 8080, database: .sqlite(path: "t.sqlite")))
+/// try await app.runService()
+/// ```
+public func buildApplication(_ configuration: ServerConfiguration) async throws -> some ApplicationProtocol {
+    var logger = Logger(label: "tessera")
+    logger.logLevel = configuration.logLevel
+
+    let database = try await TesseraDatabase.open(configuration.database, logger: logger)
+    let key = try configuration.serverKey
+        ?? ServerKeyLoader.load(database: configuration.database, keyFile: configuration.secretKeyFile)
+    let hasher = BcryptPasswordHasher(cost: configuration.bcryptCost)
+
+    let sender: any CodeSender
+    if let custom = configuration.codeSender {
+        sender = custom
+    } else if let outbox = configuration.outboxPath {
+        sender = OutboxCodeSender(path: outbox, clock: configuration.clock)
+    } else if configuration.demo {
+        sender = ConsoleCodeSender(logger: logger)
+    } else {
+        sender = ConsoleCodeSender(logger: logger)
+        logger.warning("no code sender configured: verification codes go to this log (use --outbox PATH)")
+    }
+
+    let demo: DemoSeed.Credentials? =
+        configuration.demo
+        ? try await DemoSeed.ensure(in: database.directory, key: key, hasher: hasher, clock: configuration.clock)
+        : nil
+
+    let apps = AppResolver(directory: database.directory)
+    let login = LoginService(
+        directory: database.directory,
+        transactions: database.transactions,
+        accessTokens: database.accessTokens,
+        tickets: database.tickets,
+        hasher: hasher,
+        sender: sender,
+        clock: configuration.clock,
+        secrets: GuessableSecrets(key: key),
+        generator: configuration.generator
+    )
+    let validator = AccessTokenValidator(
+        accessTokens: database.accessTokens,
+        directory: database.directory,
+        clock: configuration.clock
+    )
+
+    let router = Router(context: TesseraRequestContext.self)
+    router.add(middleware: RequestLogMiddleware())
+    HealthController(ping: database.ping).addRoutes(to: router)
+    TokenController(apps: apps, login: login).addRoutes(to: router)
+    UserController(apps: apps, validator: validator).addRoutes(to: router)
+
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Tessera"),
+        services: [DatabaseService(database: database, clock: configuration.clock, logger: logger)],
+        onServerRunning: { [logger] channel in
+            let port = channel.localAddress?.port ?? configuration.port
+            logger.notice("Tessera is listening", metadata: ["address": "\(configuration.host):\(port)"])
+            if let demo {
+                FileHandle.standardOutput.write(Data(demo.banner(host: configuration.host, port: port).utf8))
+            }
+        },
+        logger: logger
+    )
+}
+
+/// Keeps the database for the life of the server: purges expired login transactions every minute and closes
+/// the connections after the HTTP server has stopped.
+struct DatabaseService: Service {
+    let database: TesseraDatabase
+    let clock: any WallClock
+    let logger: Logger
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do {
+                _ = try await self.database.transactions.purgeExpired(before: self.clock.now)
+            } catch {
+                self.logger.warning("could not purge expired login transactions")
+            }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(60)) }
+        }
+        await self.database.close()
+    }
+}

@@ -1,0 +1,44 @@
+import Foundation
+import Hummingbird
+
+/// One log line per request (method, path, status, duration, request id), and a bare `500` with the request id
+/// for an unexpected error. Headers and bodies are never logged: they carry passwords, codes and tokens.
+struct RequestLogMiddleware: RouterMiddleware {
+    typealias Context = TesseraRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let start = ContinuousClock.now
+        let status: HTTPResponse.Status
+        let response: Response
+        do {
+            response = try await next(request, context)
+            status = response.status
+        } catch let error as HTTPError {
+            self.log(request, context: context, status: error.status, since: start)
+            throw error
+        } catch {
+            context.logger.error("unexpected error", metadata: ["error.type": "\(type(of: error))"])
+            status = .internalServerError
+            response = Wire.json(
+                .internalServerError,
+                JSONText.object(["error": .string("Internal server error"), "requestId": .string(context.id)])
+            )
+        }
+        self.log(request, context: context, status: status, since: start)
+        return response
+    }
+
+    private func log(_ request: Request, context: Context, status: HTTPResponse.Status, since start: ContinuousClock.Instant) {
+        let elapsed = ContinuousClock.now - start
+        let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        context.logger.info(
+            "request",
+            metadata: [
+                "method": "\(request.method.rawValue)",
+                "path": "\(request.uri.path)",
+                "status": "\(status.code)",
+                "duration_ms": "\(String(format: "%.1f", milliseconds))",
+            ]
+        )
+    }
+}

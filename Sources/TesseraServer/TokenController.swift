@@ -1,0 +1,45 @@
+import Hummingbird
+import TesseraCore
+
+/// `POST /token`: parses the headers, runs the login flow, writes the outcome. No policy lives here.
+struct TokenController: Sendable {
+    let apps: AppResolver
+    let login: LoginService
+
+    func addRoutes(to router: Router<TesseraRequestContext>) {
+        router.post("/token", use: self.token)
+    }
+
+    @Sendable func token(_ request: Request, context: TesseraRequestContext) async throws -> Response {
+        guard let app = try await self.apps.resolve(request.credential(.etAppKey)) else {
+            return Wire.appKeyError
+        }
+        let loginRequest = LoginRequest(
+            username: request.credential(.username),
+            password: request.credential(.password),
+            verificationCode: request.credential(.verificationCode),
+            pin: request.credential(.pinCode),
+            interimToken: BearerToken.parse(request.credential(.authorization))
+        )
+        do {
+            let outcome = try await self.login.login(loginRequest, app: app)
+            context.logger.info(
+                "token request",
+                metadata: ["company": "\(app.company.id)", "app": "\(app.appKey.id)", "outcome": "\(Self.describe(outcome))"]
+            )
+            return Wire.token(outcome)
+        } catch LoginServiceError.deliveryFailed(let channel) {
+            context.logger.error("could not send a verification code", metadata: ["channel": "\(channel.rawValue)"])
+            return Wire.unavailable("The verification code could not be sent; try again")
+        }
+    }
+
+    /// The outcome without its token, for the log.
+    static func describe(_ outcome: LoginOutcome) -> String {
+        switch outcome {
+        case .succeeded: "Succeeded"
+        case .expecting(let step, let reason, _): "Expecting \(step.rawValue): \(reason.rawValue)"
+        case .failed(let step, let reason): "Failed \(step.rawValue): \(reason.rawValue)"
+        }
+    }
+}

@@ -1,0 +1,106 @@
+import HTTPTypes
+import Hummingbird
+import TesseraCore
+
+/// The contract's bodies and headers: everything Tessera writes on the wire is shaped here.
+enum Wire {
+    /// The body ETNA answers when `Et-App-Key` is missing, unknown or revoked.
+    static let appKeyErrorBody = JSONText.object(["error": .string("Application key is not defined or does not exist")])
+
+    static func json(_ status: HTTPResponse.Status, _ body: String, extraHeaders: HTTPFields = [:]) -> Response {
+        var headers: HTTPFields = [
+            .contentType: "application/json; charset=utf-8",
+            .cacheControl: "no-store",
+            .init("Pragma")!: "no-cache",
+        ]
+        headers.append(contentsOf: extraHeaders)
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+    }
+
+    static var appKeyError: Response {
+        Self.json(.unauthorized, Self.appKeyErrorBody)
+    }
+
+    /// `/token`'s answer for an outcome of the flow.
+    static func token(_ outcome: LoginOutcome) -> Response {
+        switch outcome {
+        case .succeeded(let token):
+            return Self.json(.ok, JSONText.object(["State": .string("Succeeded"), "Token": .string(token)]))
+        case .expecting(let step, let reason, let token):
+            return Self.json(
+                .accepted,
+                JSONText.object([
+                    "State": .string("Expecting"), "Step": .string(step.rawValue),
+                    "Reason": .string(reason.rawValue), "Token": .string(token),
+                ])
+            )
+        case .failed(let step, let reason):
+            return Self.json(
+                .unauthorized,
+                JSONText.object([
+                    "State": .string("Failed"), "Step": .string(step.rawValue), "Reason": .string(reason.rawValue),
+                ])
+            )
+        }
+    }
+
+    /// ETNA's `v1.0` envelope: `{"Model":…,"Errors":[…],"ErrorsCode":[…],"IsSucceed":…}`.
+    static func envelope(
+        _ status: HTTPResponse.Status,
+        model: String?,
+        errors: [String] = [],
+        codes: [String] = []
+    ) -> Response {
+        Self.json(
+            status,
+            JSONText.object([
+                "Model": .raw(model ?? "null"), "Errors": .strings(errors), "ErrorsCode": .strings(codes),
+                "IsSucceed": .bool(errors.isEmpty),
+            ])
+        )
+    }
+
+    /// `401` in the envelope, for a missing or invalid bearer token.
+    static var unauthorizedEnvelope: Response {
+        Self.envelope(
+            .unauthorized,
+            model: nil,
+            errors: ["Authorization has been denied for this request."],
+            codes: ["Unauthorized"]
+        )
+    }
+
+    /// `503` with `Retry-After`, when a dependency (database, delivery) is not there.
+    static func unavailable(_ message: String, retryAfter seconds: Int = 5) -> Response {
+        Self.json(
+            .serviceUnavailable,
+            JSONText.object(["error": .string(message)]),
+            extraHeaders: [.retryAfter: String(seconds)]
+        )
+    }
+}
+
+extension HTTPField.Name {
+    static let etAppKey = Self("Et-App-Key")!
+    static let username = Self("Username")!
+    static let password = Self("Password")!
+    static let verificationCode = Self("VerificationCode")!
+    static let pinCode = Self("PinCode")!
+}
+
+extension Request {
+    /// The value of a header matched case-insensitively: UTF-8 when it is valid UTF-8, else read as ISO 8859-1
+    /// (what clients such as Python's `requests` send for non-ASCII text). With the header repeated, the
+    /// values are joined so they can never match a credential.
+    func credential(_ name: HTTPField.Name) -> String? {
+        let fields = self.headers[fields: name]
+        guard !fields.isEmpty else { return nil }
+        let values = fields.map { field in
+            field.withUnsafeBytesOfValue { bytes in
+                String(validating: bytes, as: UTF8.self)
+                    ?? String(String.UnicodeScalarView(bytes.map { Unicode.Scalar($0) }))
+            }
+        }
+        return values.joined(separator: ", ")
+    }
+}

@@ -1,0 +1,101 @@
+/// The schema, as an append-only list of versioned steps. Never edit a released step: add one.
+enum Migrations {
+    struct Step {
+        var version: Int
+        var statements: [String]
+    }
+
+    static let steps: [Step] = [
+        Step(
+            version: 1,
+            statements: [
+                """
+                CREATE TABLE companies (
+                    id INTEGER PRIMARY KEY,
+                    name TEXT NOT NULL UNIQUE,
+                    require_2fa INTEGER NOT NULL,
+                    require_pin INTEGER NOT NULL,
+                    token_ttl INTEGER NOT NULL,
+                    created_at INTEGER NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE app_keys (
+                    id INTEGER PRIMARY KEY,
+                    company_id INTEGER NOT NULL REFERENCES companies(id),
+                    name TEXT NOT NULL,
+                    key_digest TEXT NOT NULL UNIQUE,
+                    created_at INTEGER NOT NULL,
+                    revoked_at INTEGER
+                )
+                """,
+                """
+                CREATE TABLE users (
+                    id INTEGER PRIMARY KEY,
+                    company_id INTEGER NOT NULL REFERENCES companies(id),
+                    username TEXT NOT NULL,
+                    username_key TEXT NOT NULL,
+                    password_hash TEXT NOT NULL,
+                    email TEXT,
+                    phone TEXT,
+                    two_factor TEXT NOT NULL,
+                    pin_digest TEXT,
+                    first_name TEXT,
+                    middle_name TEXT,
+                    last_name TEXT,
+                    salutation TEXT,
+                    suffix TEXT,
+                    added_at INTEGER NOT NULL,
+                    disabled_at INTEGER,
+                    UNIQUE (company_id, username_key)
+                )
+                """,
+                """
+                CREATE TABLE login_transactions (
+                    id TEXT PRIMARY KEY,
+                    ticket_digest TEXT NOT NULL UNIQUE,
+                    app_key_id INTEGER NOT NULL REFERENCES app_keys(id),
+                    user_id INTEGER NOT NULL REFERENCES users(id),
+                    password_proof TEXT NOT NULL,
+                    step TEXT NOT NULL,
+                    code_digest TEXT,
+                    code_expires_at INTEGER,
+                    code_sent_at INTEGER,
+                    code_failures INTEGER NOT NULL,
+                    pin_failures INTEGER NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    expires_at INTEGER NOT NULL,
+                    version INTEGER NOT NULL
+                )
+                """,
+                "CREATE INDEX login_transactions_expiry ON login_transactions (expires_at)",
+                """
+                CREATE TABLE access_tokens (
+                    id INTEGER PRIMARY KEY,
+                    token_digest TEXT NOT NULL UNIQUE,
+                    user_id INTEGER NOT NULL REFERENCES users(id),
+                    app_key_id INTEGER NOT NULL REFERENCES app_keys(id),
+                    company_id INTEGER NOT NULL REFERENCES companies(id),
+                    issued_at INTEGER NOT NULL,
+                    expires_at INTEGER NOT NULL,
+                    revoked_at INTEGER
+                )
+                """,
+                "CREATE INDEX access_tokens_user ON access_tokens (user_id)",
+                """
+                CREATE TABLE tickets (
+                    digest TEXT PRIMARY KEY,
+                    user_id INTEGER NOT NULL REFERENCES users(id),
+                    app_key_id INTEGER NOT NULL REFERENCES app_keys(id),
+                    purpose TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    expires_at INTEGER NOT NULL,
+                    used_at INTEGER
+                )
+                """,
+            ]
+        )
+    ]
+
+    static var latestVersion: Int { steps.last?.version ?? 0 }
+}

@@ -1,0 +1,183 @@
+import Foundation
+import SQLiteNIO
+import TesseraCore
+
+extension SQLiteStorage: DirectoryStore {
+    public func createCompany(name: String, policy: CompanyPolicy, now: Date) async throws -> Company {
+        do {
+            let rows = try await self.write(
+                """
+                INSERT INTO companies (name, require_2fa, require_pin, token_ttl, created_at)
+                VALUES (?, ?, ?, ?, ?) RETURNING id
+                """,
+                [
+                    .text(name), .integer(policy.requireTwoFactor ? 1 : 0), .integer(policy.requirePin ? 1 : 0),
+                    .integer(policy.tokenLifetime), SQLiteData(now),
+                ]
+            )
+            return Company(id: rows.first?.int("id") ?? 0, name: name, policy: policy)
+        } catch let error as SQLiteError where error.isUniqueViolation {
+            throw StorageError.duplicate("company \"\(name)\"")
+        }
+    }
+
+    public func company(named name: String) async throws -> Company? {
+        try await self.read("SELECT * FROM companies WHERE name = ?", [.text(name)]).first.map(Self.company)
+    }
+
+    public func company(id: Int64) async throws -> Company? {
+        try await self.read("SELECT * FROM companies WHERE id = ?", [.integer(Int(id))]).first.map(Self.company)
+    }
+
+    public func companies() async throws -> [Company] {
+        try await self.read("SELECT * FROM companies ORDER BY name").map(Self.company)
+    }
+
+    public func createAppKey(companyID: Int64, name: String, digest: String, now: Date) async throws -> AppKey {
+        let rows = try await self.write(
+            "INSERT INTO app_keys (company_id, name, key_digest, created_at) VALUES (?, ?, ?, ?) RETURNING id",
+            [.integer(Int(companyID)), .text(name), .text(digest), SQLiteData(now)]
+        )
+        return AppKey(id: rows.first?.int("id") ?? 0, companyID: companyID, name: name, digest: digest, createdAt: now)
+    }
+
+    public func app(digest: String) async throws -> ResolvedApp? {
+        let rows = try await self.read(
+            """
+            SELECT a.id AS app_id, a.company_id, a.name AS app_name, a.key_digest, a.created_at AS app_created_at,
+                   a.revoked_at, c.*
+            FROM app_keys a JOIN companies c ON c.id = a.company_id
+            WHERE a.key_digest = ?
+            """,
+            [.text(digest)]
+        )
+        return rows.first.map { row in
+            ResolvedApp(
+                appKey: AppKey(
+                    id: row.int("app_id"),
+                    companyID: row.int("company_id"),
+                    name: row.string("app_name"),
+                    digest: row.string("key_digest"),
+                    createdAt: row.date("app_created_at"),
+                    revokedAt: row.optionalDate("revoked_at")
+                ),
+                company: Self.company(row)
+            )
+        }
+    }
+
+    public func appKeys(companyID: Int64) async throws -> [AppKey] {
+        try await self.read("SELECT * FROM app_keys WHERE company_id = ? ORDER BY id", [.integer(Int(companyID))]).map {
+            AppKey(
+                id: $0.int("id"),
+                companyID: $0.int("company_id"),
+                name: $0.string("name"),
+                digest: $0.string("key_digest"),
+                createdAt: $0.date("created_at"),
+                revokedAt: $0.optionalDate("revoked_at")
+            )
+        }
+    }
+
+    public func revokeAppKey(digest: String, now: Date) async throws -> Bool {
+        try await self.writeChangedAny(
+            "UPDATE app_keys SET revoked_at = ? WHERE key_digest = ? AND revoked_at IS NULL",
+            [SQLiteData(now), .text(digest)]
+        )
+    }
+
+    public func createUser(_ user: NewUser, now: Date) async throws -> User {
+        let username = Username.canonical(user.username)
+        do {
+            let rows = try await self.write(
+                """
+                INSERT INTO users (company_id, username, username_key, password_hash, email, phone, two_factor,
+                                   pin_digest, first_name, middle_name, last_name, salutation, suffix, added_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
+                """,
+                [
+                    .integer(Int(user.companyID)), .text(username), .text(Username.key(username)),
+                    .text(user.passwordHash), SQLiteData(user.email), SQLiteData(user.phone),
+                    .text(user.twoFactor.rawValue), SQLiteData(user.pinDigest),
+                    SQLiteData(user.profile.firstName), SQLiteData(user.profile.middleName),
+                    SQLiteData(user.profile.lastName), SQLiteData(user.profile.salutation),
+                    SQLiteData(user.profile.suffix), SQLiteData(now),
+                ]
+            )
+            return User(
+                id: rows.first?.int("id") ?? 0,
+                companyID: user.companyID,
+                username: username,
+                passwordHash: user.passwordHash,
+                email: user.email,
+                phone: user.phone,
+                twoFactor: user.twoFactor,
+                pinDigest: user.pinDigest,
+                profile: user.profile,
+                addedAt: Date(millisecondsSince1970: now.millisecondsSince1970)
+            )
+        } catch let error as SQLiteError where error.isUniqueViolation {
+            throw StorageError.duplicate("user \"\(username)\"")
+        }
+    }
+
+    public func user(companyID: Int64, usernameKey: String) async throws -> User? {
+        try await self.read(
+            "SELECT * FROM users WHERE company_id = ? AND username_key = ?",
+            [.integer(Int(companyID)), .text(usernameKey)]
+        ).first.map(Self.user)
+    }
+
+    public func user(id: Int64) async throws -> User? {
+        try await self.read("SELECT * FROM users WHERE id = ?", [.integer(Int(id))]).first.map(Self.user)
+    }
+
+    public func users(companyID: Int64) async throws -> [User] {
+        try await self.read("SELECT * FROM users WHERE company_id = ? ORDER BY username_key", [.integer(Int(companyID))])
+            .map(Self.user)
+    }
+
+    public func setUserDisabled(id: Int64, at date: Date?) async throws {
+        try await self.write("UPDATE users SET disabled_at = ? WHERE id = ?", [SQLiteData(date), .integer(Int(id))])
+    }
+
+    public func setPinDigest(userID: Int64, digest: String?) async throws {
+        try await self.write("UPDATE users SET pin_digest = ? WHERE id = ?", [SQLiteData(digest), .integer(Int(userID))])
+    }
+
+    // MARK: Rows
+
+    static func company(_ row: SQLiteRow) -> Company {
+        Company(
+            id: row.int("id"),
+            name: row.string("name"),
+            policy: CompanyPolicy(
+                requireTwoFactor: row.bool("require_2fa"),
+                requirePin: row.bool("require_pin"),
+                tokenLifetime: Int(row.int("token_ttl"))
+            )
+        )
+    }
+
+    static func user(_ row: SQLiteRow) -> User {
+        User(
+            id: row.int("id"),
+            companyID: row.int("company_id"),
+            username: row.string("username"),
+            passwordHash: row.string("password_hash"),
+            email: row.optionalString("email"),
+            phone: row.optionalString("phone"),
+            twoFactor: TwoFactorMethod(rawValue: row.string("two_factor")) ?? .none,
+            pinDigest: row.optionalString("pin_digest"),
+            profile: UserProfile(
+                firstName: row.optionalString("first_name"),
+                middleName: row.optionalString("middle_name"),
+                lastName: row.optionalString("last_name"),
+                salutation: row.optionalString("salutation"),
+                suffix: row.optionalString("suffix")
+            ),
+            addedAt: row.date("added_at"),
+            disabledAt: row.optionalDate("disabled_at")
+        )
+    }
+}

@@ -1,0 +1,140 @@
+import Foundation
+import SQLiteNIO
+import TesseraCore
+
+extension SQLiteStorage: LoginTransactionStore {
+    public func insert(_ transaction: LoginTransaction) async throws {
+        try await self.write(
+            """
+            INSERT INTO login_transactions (id, ticket_digest, app_key_id, user_id, password_proof, step, code_digest,
+                code_expires_at, code_sent_at, code_failures, pin_failures, created_at, expires_at, version)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                .text(transaction.id), .text(transaction.ticketDigest), .integer(Int(transaction.appKeyID)),
+                .integer(Int(transaction.userID)), .text(transaction.passwordProof), .text(transaction.step.rawValue),
+                SQLiteData(transaction.codeDigest), SQLiteData(transaction.codeExpiresAt),
+                SQLiteData(transaction.codeSentAt), .integer(transaction.codeFailures),
+                .integer(transaction.pinFailures), SQLiteData(transaction.createdAt),
+                SQLiteData(transaction.expiresAt), .integer(transaction.version),
+            ]
+        )
+    }
+
+    public func transaction(ticketDigest: String) async throws -> LoginTransaction? {
+        try await self.read("SELECT * FROM login_transactions WHERE ticket_digest = ?", [.text(ticketDigest)])
+            .first.map { row in
+                LoginTransaction(
+                    id: row.string("id"),
+                    ticketDigest: row.string("ticket_digest"),
+                    appKeyID: row.int("app_key_id"),
+                    userID: row.int("user_id"),
+                    passwordProof: row.string("password_proof"),
+                    step: LoginStep(rawValue: row.string("step")) ?? .baseAuthentication,
+                    codeDigest: row.optionalString("code_digest"),
+                    codeExpiresAt: row.optionalDate("code_expires_at"),
+                    codeSentAt: row.optionalDate("code_sent_at"),
+                    codeFailures: Int(row.int("code_failures")),
+                    pinFailures: Int(row.int("pin_failures")),
+                    createdAt: row.date("created_at"),
+                    expiresAt: row.date("expires_at"),
+                    version: Int(row.int("version"))
+                )
+            }
+    }
+
+    public func update(_ transaction: LoginTransaction, expectedVersion: Int) async throws -> Bool {
+        try await self.writeChangedAny(
+            """
+            UPDATE login_transactions SET step = ?, code_digest = ?, code_expires_at = ?, code_sent_at = ?,
+                code_failures = ?, pin_failures = ?, version = ?
+            WHERE id = ? AND version = ?
+            """,
+            [
+                .text(transaction.step.rawValue), SQLiteData(transaction.codeDigest),
+                SQLiteData(transaction.codeExpiresAt), SQLiteData(transaction.codeSentAt),
+                .integer(transaction.codeFailures), .integer(transaction.pinFailures), .integer(transaction.version),
+                .text(transaction.id), .integer(expectedVersion),
+            ]
+        )
+    }
+
+    public func delete(id: String, expectedVersion: Int) async throws -> Bool {
+        try await self.writeChangedAny(
+            "DELETE FROM login_transactions WHERE id = ? AND version = ?",
+            [.text(id), .integer(expectedVersion)]
+        )
+    }
+
+    public func purgeExpired(before now: Date) async throws -> Int {
+        try await self.write("DELETE FROM login_transactions WHERE expires_at < ? RETURNING 1", [SQLiteData(now)]).count
+    }
+}
+
+extension SQLiteStorage: AccessTokenStore {
+    public func insert(_ record: AccessTokenRecord) async throws {
+        try await self.write(
+            """
+            INSERT INTO access_tokens (token_digest, user_id, app_key_id, company_id, issued_at, expires_at, revoked_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                .text(record.digest), .integer(Int(record.userID)), .integer(Int(record.appKeyID)),
+                .integer(Int(record.companyID)), SQLiteData(record.issuedAt), SQLiteData(record.expiresAt),
+                SQLiteData(record.revokedAt),
+            ]
+        )
+    }
+
+    public func accessToken(digest: String) async throws -> AccessTokenRecord? {
+        try await self.read("SELECT * FROM access_tokens WHERE token_digest = ?", [.text(digest)]).first.map { row in
+            AccessTokenRecord(
+                digest: row.string("token_digest"),
+                userID: row.int("user_id"),
+                appKeyID: row.int("app_key_id"),
+                companyID: row.int("company_id"),
+                issuedAt: row.date("issued_at"),
+                expiresAt: row.date("expires_at"),
+                revokedAt: row.optionalDate("revoked_at")
+            )
+        }
+    }
+}
+
+extension SQLiteStorage: TicketStore {
+    public func insert(_ ticket: Ticket) async throws {
+        try await self.write(
+            """
+            INSERT INTO tickets (digest, user_id, app_key_id, purpose, created_at, expires_at, used_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                .text(ticket.digest), .integer(Int(ticket.userID)), .integer(Int(ticket.appKeyID)),
+                .text(ticket.purpose.rawValue), SQLiteData(ticket.createdAt), SQLiteData(ticket.expiresAt),
+                SQLiteData(ticket.usedAt),
+            ]
+        )
+    }
+
+    public func ticket(digest: String) async throws -> Ticket? {
+        try await self.read("SELECT * FROM tickets WHERE digest = ?", [.text(digest)]).first.flatMap { row in
+            guard let purpose = TicketPurpose(rawValue: row.string("purpose")) else { return nil }
+            return Ticket(
+                digest: row.string("digest"),
+                userID: row.int("user_id"),
+                appKeyID: row.int("app_key_id"),
+                purpose: purpose,
+                createdAt: row.date("created_at"),
+                expiresAt: row.date("expires_at"),
+                usedAt: row.optionalDate("used_at")
+            )
+        }
+    }
+
+    public func markUsed(digest: String, at date: Date) async throws -> Bool {
+        try await self.writeChangedAny(
+            "UPDATE tickets SET used_at = ? WHERE digest = ? AND used_at IS NULL",
+            [SQLiteData(date), .text(digest)]
+        )
+    }
+}

@@ -1,0 +1,31 @@
+import Logging
+import TesseraCore
+
+/// The stores of one database, whatever the backend, as the server and the CLI use them.
+public struct TesseraDatabase: Sendable {
+    public var directory: any DirectoryStore
+    public var transactions: any LoginTransactionStore
+    public var accessTokens: any AccessTokenStore
+    public var tickets: any TicketStore
+    /// Throws when the database does not answer.
+    public var ping: @Sendable () async throws -> Void
+    public var close: @Sendable () async -> Void
+
+    /// Opens the database at `url`, applying migrations.
+    public static func open(_ url: DatabaseURL, logger: Logger) async throws -> TesseraDatabase {
+        switch url {
+        case .sqlite(let path):
+            let storage = try await SQLiteStorage.open(path: path, logger: logger)
+            return TesseraDatabase(
+                directory: storage,
+                transactions: storage,
+                accessTokens: storage,
+                tickets: storage,
+                ping: { try await storage.ping() },
+                close: { await storage.close() }
+            )
+        case .postgres:
+            throw StorageError.unsupported("PostgreSQL storage is not available yet; use sqlite://PATH")
+        }
+    }
+}

@@ -1,0 +1,65 @@
+import ArgumentParser
+import Foundation
+import TesseraCore
+
+/// `tessera company …`: tenants and their security policy.
+struct CompanyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "company",
+        abstract: "Manage companies (tenants) and their policies.",
+        subcommands: [Create.self, List.self]
+    )
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a company.")
+
+        @OptionGroup var store: StoreOptions
+
+        @Argument(help: "The company's name, unique.")
+        var name: String
+
+        @Flag(name: .customLong("require-2fa"), help: "Every user must pass a verification code.")
+        var requireTwoFactor = false
+
+        @Flag(help: "Every user must pass the security PIN step.")
+        var requirePin = false
+
+        @Option(help: "Access token lifetime in seconds (1 to 86400; default 86400).")
+        var tokenTtl: Int = CompanyPolicy.maximumTokenLifetime
+
+        func run() async throws {
+            let name = self.name.trimmingCharacters(in: .whitespaces)
+            guard !name.isEmpty, name.count <= 200 else { throw CommandError("a company needs a name of 1 to 200 characters") }
+            guard (1...CompanyPolicy.maximumTokenLifetime).contains(self.tokenTtl) else {
+                throw CommandError("--token-ttl must be between 1 and \(CompanyPolicy.maximumTokenLifetime) seconds")
+            }
+            let policy = CompanyPolicy(
+                requireTwoFactor: self.requireTwoFactor,
+                requirePin: self.requirePin,
+                tokenLifetime: self.tokenTtl
+            )
+            let company = try await self.store.withDatabase { database in
+                try await database.directory.createCompany(name: name, policy: policy, now: Date())
+            }
+            print("Created company \"\(company.name)\" (id \(company.id)): \(describe(company.policy))")
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List companies.")
+
+        @OptionGroup var store: StoreOptions
+
+        func run() async throws {
+            let companies = try await self.store.withDatabase { try await $0.directory.companies() }
+            for company in companies {
+                print("\(company.id)\t\(company.name)\t\(describe(company.policy))")
+            }
+        }
+    }
+}
+
+func describe(_ policy: CompanyPolicy) -> String {
+    "2-FA \(policy.requireTwoFactor ? "required" : "per user"), PIN \(policy.requirePin ? "required" : "not required"), "
+        + "tokens live \(policy.tokenLifetime) s"
+}

@@ -1,0 +1,49 @@
+import ArgumentParser
+import Logging
+import TesseraServer
+
+/// `tessera serve`: runs the HTTP server until SIGTERM or SIGINT.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the token service.")
+
+    @OptionGroup var store: StoreOptions
+
+    @Option(help: "Address to listen on.")
+    var host = "127.0.0.1"
+
+    @Option(help: "Port to listen on (0 picks a free one).")
+    var port = 8080
+
+    @Option(help: "Append every email/SMS that would be sent to this file as a JSON line (development and tests).")
+    var outbox: String?
+
+    @Flag(help: "Seed a demo company, app key and users, and print how to use them. Codes are printed to the log.")
+    var demo = false
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "info"
+
+    @Option(help: "bcrypt cost for new password hashes (10 to 16).")
+    var bcryptCost: UInt8 = 10
+
+    func validate() throws {
+        guard (0...65535).contains(self.port) else { throw ValidationError("--port must be between 0 and 65535") }
+        guard Logger.Level(rawValue: self.logLevel) != nil else { throw ValidationError("unknown --log-level \(self.logLevel)") }
+        guard (10...16).contains(self.bcryptCost) else { throw ValidationError("--bcrypt-cost must be between 10 and 16") }
+    }
+
+    func run() async throws {
+        let configuration = ServerConfiguration(
+            host: self.host,
+            port: self.port,
+            database: try self.store.databaseURL(),
+            outboxPath: self.outbox,
+            demo: self.demo,
+            secretKeyFile: self.store.secretKeyFile,
+            logLevel: Logger.Level(rawValue: self.logLevel) ?? .info,
+            bcryptCost: self.bcryptCost
+        )
+        let app = try await buildApplication(configuration)
+        try await app.runService()
+    }
+}

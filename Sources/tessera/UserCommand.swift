@@ -1,0 +1,240 @@
+import ArgumentParser
+import Foundation
+import TesseraCore
+import TesseraServer
+
+/// `tessera user …`: traders' accounts.
+struct UserCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "user",
+        abstract: "Manage users.",
+        subcommands: [Create.self, List.self, Show.self, Disable.self, Enable.self]
+    )
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a user.")
+
+        @OptionGroup var store: StoreOptions
+
+        @Option(help: "The company the user belongs to.")
+        var company: String
+
+        @Option(help: "The login name, unique in the company (compared case-insensitively, in Unicode NFC).")
+        var username: String
+
+        @Option(help: "The password. Prefer --password-stdin: arguments show up in process lists.")
+        var password: String?
+
+        @Flag(help: "Read the password from the first line of standard input.")
+        var passwordStdin = false
+
+        @Option(help: "Email address (for email codes).")
+        var email: String?
+
+        @Option(help: "Phone number in international form, e.g. +15551234567 (for SMS codes).")
+        var phone: String?
+
+        @Option(help: "Second factor: none, email or sms.")
+        var twoFactor: String = "none"
+
+        @Option(help: "Security PIN, 4 to 12 digits.")
+        var pin: String?
+
+        @Option var firstName: String?
+        @Option var middleName: String?
+        @Option var lastName: String?
+        @Option var salutation: String?
+        @Option var suffix: String?
+
+        func run() async throws {
+            guard Username.isAcceptable(self.username) else {
+                throw CommandError("a username needs 1 to \(Username.maximumLength) bytes and no control characters")
+            }
+            let password = try self.readPassword()
+            let email = try self.email.map(Contact.email)
+            let phone = try self.phone.map(Contact.phone)
+            guard let method = TwoFactorMethod(rawValue: self.twoFactor) else {
+                if self.twoFactor == "totp" {
+                    throw CommandError("--two-factor totp is not available yet; use email or sms")
+                }
+                throw CommandError("--two-factor must be none, email or sms")
+            }
+            if method == .email && email == nil { throw CommandError("--two-factor email needs --email") }
+            if method == .sms && phone == nil { throw CommandError("--two-factor sms needs --phone") }
+            if let pin = self.pin, !Pin.isAcceptable(pin) { throw CommandError("a PIN is 4 to 12 digits") }
+            let key = try self.store.serverKey()
+
+            let user = try await self.store.withDatabase { database in
+                let company = try await database.directory.requireCompany(self.company)
+                if company.policy.requireTwoFactor && email == nil && phone == nil {
+                    throw CommandError("company \"\(company.name)\" requires 2-FA: give the user --email or --phone")
+                }
+                let hash = try await BcryptPasswordHasher().hash(password)
+                let user = try await database.directory.createUser(
+                    NewUser(
+                        companyID: company.id,
+                        username: self.username,
+                        passwordHash: hash,
+                        email: email,
+                        phone: phone,
+                        twoFactor: method,
+                        profile: UserProfile(
+                            firstName: self.firstName,
+                            middleName: self.middleName,
+                            lastName: self.lastName,
+                            salutation: self.salutation,
+                            suffix: self.suffix
+                        )
+                    ),
+                    now: Date()
+                )
+                if let pin = self.pin {
+                    try await database.directory.setPinDigest(
+                        userID: user.id,
+                        digest: GuessableSecrets(key: key).pinDigest(pin, userID: user.id)
+                    )
+                }
+                return user
+            }
+            print("Created user \"\(user.username)\" (id \(user.id)) in company \"\(self.company)\".")
+        }
+
+        private func readPassword() throws -> String {
+            let password: String
+            switch (self.password, self.passwordStdin) {
+            case (.some, true): throw CommandError("give --password or --password-stdin, not both")
+            case (nil, false): throw CommandError("give the password with --password-stdin (or --password)")
+            case (.some(let given), false): password = given
+            case (nil, true):
+                guard let line = readLine(strippingNewline: true) else {
+                    throw CommandError("--password-stdin: standard input is empty")
+                }
+                password = line.hasSuffix("\r") ? String(line.dropLast()) : line
+            }
+            guard !password.isEmpty else { throw CommandError("the password is empty") }
+            guard password.count <= 128 else { throw CommandError("the password is longer than 128 characters") }
+            return password
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List a company's users.")
+
+        @OptionGroup var store: StoreOptions
+
+        @Option(help: "The company.")
+        var company: String
+
+        func run() async throws {
+            let users = try await self.store.withDatabase { database in
+                let company = try await database.directory.requireCompany(self.company)
+                return try await database.directory.users(companyID: company.id)
+            }
+            for user in users {
+                print(
+                    "\(user.id)\t\(user.username)\t\(user.email ?? "-")\t\(user.phone ?? "-")\t2fa=\(user.twoFactor.rawValue)\t"
+                        + (user.isDisabled ? "disabled" : "active")
+                )
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one user (never a secret).")
+
+        @OptionGroup var store: StoreOptions
+
+        @Argument(help: "The username.")
+        var username: String
+
+        @Option(help: "The company, when several have a user by this name.")
+        var company: String?
+
+        func run() async throws {
+            let (company, user) = try await self.store.withDatabase {
+                try await $0.directory.requireUser(self.username, companyName: self.company)
+            }
+            let rows: [(String, String)] = [
+                ("id", "\(user.id)"),
+                ("username", user.username),
+                ("company", company.name),
+                ("email", user.email ?? "-"),
+                ("phone", user.phone ?? "-"),
+                ("two-factor", user.twoFactor.rawValue),
+                ("pin", user.pinDigest == nil ? "not set" : "set"),
+                ("first name", user.profile.firstName ?? "-"),
+                ("middle name", user.profile.middleName ?? "-"),
+                ("last name", user.profile.lastName ?? "-"),
+                ("added", user.addedAt.formatted(.iso8601)),
+                ("status", user.disabledAt.map { "disabled \($0.formatted(.iso8601))" } ?? "active"),
+            ]
+            for (label, value) in rows {
+                print("\(label):".padding(toLength: 13, withPad: " ", startingAt: 0) + value)
+            }
+        }
+    }
+
+    struct Disable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Disable a user: logins fail and their tokens stop working.")
+
+        @OptionGroup var store: StoreOptions
+
+        @Argument(help: "The username.")
+        var username: String
+
+        @Option(help: "The company, when several have a user by this name.")
+        var company: String?
+
+        func run() async throws {
+            let user = try await self.store.withDatabase { database in
+                let (_, user) = try await database.directory.requireUser(self.username, companyName: self.company)
+                try await database.directory.setUserDisabled(id: user.id, at: Date())
+                return user
+            }
+            print("Disabled user \"\(user.username)\".")
+        }
+    }
+
+    struct Enable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Enable a disabled user again.")
+
+        @OptionGroup var store: StoreOptions
+
+        @Argument(help: "The username.")
+        var username: String
+
+        @Option(help: "The company, when several have a user by this name.")
+        var company: String?
+
+        func run() async throws {
+            let user = try await self.store.withDatabase { database in
+                let (_, user) = try await database.directory.requireUser(self.username, companyName: self.company)
+                try await database.directory.setUserDisabled(id: user.id, at: nil)
+                return user
+            }
+            print("Enabled user \"\(user.username)\".")
+        }
+    }
+}
+
+/// Validation of contact details an operator types.
+enum Contact {
+    static func email(_ text: String) throws -> String {
+        let email = text.trimmingCharacters(in: .whitespaces)
+        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !parts[1].hasPrefix("."),
+            !parts[1].hasSuffix("."), email.count <= 254,
+            !email.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.value < 0x20 })
+        else { throw CommandError("\"\(text)\" is not an email address") }
+        return email
+    }
+
+    static func phone(_ text: String) throws -> String {
+        let compact = text.filter { !" -().".contains($0) }
+        let digits = compact.hasPrefix("+") ? compact.dropFirst() : Substring(compact)
+        guard (7...15).contains(digits.count), digits.allSatisfy({ $0.isASCII && $0.isNumber }) else {
+            throw CommandError("\"\(text)\" is not a phone number (use the international form, e.g. +15551234567)")
+        }
+        return compact.hasPrefix("+") ? compact : "+" + compact
+    }
+}
