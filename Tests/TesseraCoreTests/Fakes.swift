@@ -1,0 +1,163 @@
+import Foundation
+import Synchronization
+import TesseraCore
+
+typealias TestClock = ManualClock
+
+/// Predictable secrets: `token-1`, `token-2`, … and codes from a list (then `000000`).
+final class CountingGenerator: SecretGenerator {
+    private let state: Mutex<(tokens: Int, codes: [String])>
+
+    init(codes: [String] = ["123456", "234567", "345678"]) {
+        self.state = Mutex((0, codes))
+    }
+
+    func token() -> String {
+        self.state.withLock {
+            $0.tokens += 1
+            return "token-\($0.tokens)"
+        }
+    }
+
+    func numericCode(digits: Int) -> String {
+        self.state.withLock { $0.codes.isEmpty ? String(repeating: "0", count: digits) : $0.codes.removeFirst() }
+    }
+}
+
+/// A hasher that counts its work: `hash:<password>` strings, no slowness.
+final class CountingHasher: PasswordHasher {
+    private let counts = Mutex((verifies: 0, dummies: 0))
+
+    var verifies: Int { self.counts.withLock { $0.verifies } }
+    var dummies: Int { self.counts.withLock { $0.dummies } }
+
+    func hash(_ password: String) async throws -> String { "hash:" + password }
+
+    func verify(_ password: String, against hash: String) async throws -> Bool {
+        self.counts.withLock { $0.verifies += 1 }
+        return hash == "hash:" + password
+    }
+
+    func verifyDummy(_ password: String) async throws {
+        self.counts.withLock { $0.dummies += 1 }
+    }
+}
+
+/// Records what would be sent.
+final class RecordingSender: CodeSender {
+    private let sent = Mutex<[OutgoingMessage]>([])
+    var messages: [OutgoingMessage] { self.sent.withLock { $0 } }
+
+    func send(_ message: OutgoingMessage) async throws {
+        self.sent.withLock { $0.append(message) }
+    }
+}
+
+/// Every store in memory: the fake behind the core's unit tests.
+actor InMemoryStore: DirectoryStore, LoginTransactionStore, AccessTokenStore, TicketStore {
+    var companiesByID: [Int64: Company] = [:]
+    var appKeys: [Int64: AppKey] = [:]
+    var usersByID: [Int64: User] = [:]
+    var transactions: [String: LoginTransaction] = [:]
+    var tokens: [String: AccessTokenRecord] = [:]
+    var ticketsByDigest: [String: Ticket] = [:]
+    private var nextID: Int64 = 1
+
+    private func newID() -> Int64 {
+        defer { self.nextID += 1 }
+        return self.nextID
+    }
+
+    func createCompany(name: String, policy: CompanyPolicy, now: Date) async throws -> Company {
+        let company = Company(id: self.newID(), name: name, policy: policy)
+        self.companiesByID[company.id] = company
+        return company
+    }
+
+    func company(named name: String) async throws -> Company? { self.companiesByID.values.first { $0.name == name } }
+    func company(id: Int64) async throws -> Company? { self.companiesByID[id] }
+    func companies() async throws -> [Company] { Array(self.companiesByID.values) }
+
+    func createAppKey(companyID: Int64, name: String, digest: String, now: Date) async throws -> AppKey {
+        let key = AppKey(id: self.newID(), companyID: companyID, name: name, digest: digest, createdAt: now)
+        self.appKeys[key.id] = key
+        return key
+    }
+
+    func app(digest: String) async throws -> ResolvedApp? {
+        guard let key = self.appKeys.values.first(where: { $0.digest == digest }),
+            let company = self.companiesByID[key.companyID]
+        else { return nil }
+        return ResolvedApp(appKey: key, company: company)
+    }
+
+    func appKeys(companyID: Int64) async throws -> [AppKey] { self.appKeys.values.filter { $0.companyID == companyID } }
+
+    func revokeAppKey(digest: String, now: Date) async throws -> Bool {
+        guard let key = self.appKeys.values.first(where: { $0.digest == digest && $0.revokedAt == nil }) else { return false }
+        self.appKeys[key.id]?.revokedAt = now
+        return true
+    }
+
+    func createUser(_ user: NewUser, now: Date) async throws -> User {
+        let created = User(
+            id: self.newID(),
+            companyID: user.companyID,
+            username: Username.canonical(user.username),
+            passwordHash: user.passwordHash,
+            email: user.email,
+            phone: user.phone,
+            twoFactor: user.twoFactor,
+            pinDigest: user.pinDigest,
+            profile: user.profile,
+            addedAt: now
+        )
+        self.usersByID[created.id] = created
+        return created
+    }
+
+    func user(companyID: Int64, usernameKey: String) async throws -> User? {
+        self.usersByID.values.first { $0.companyID == companyID && $0.usernameKey == usernameKey }
+    }
+
+    func user(id: Int64) async throws -> User? { self.usersByID[id] }
+    func users(companyID: Int64) async throws -> [User] { self.usersByID.values.filter { $0.companyID == companyID } }
+    func setUserDisabled(id: Int64, at date: Date?) async throws { self.usersByID[id]?.disabledAt = date }
+    func setPinDigest(userID: Int64, digest: String?) async throws { self.usersByID[userID]?.pinDigest = digest }
+
+    func insert(_ transaction: LoginTransaction) async throws { self.transactions[transaction.id] = transaction }
+
+    func transaction(ticketDigest: String) async throws -> LoginTransaction? {
+        self.transactions.values.first { $0.ticketDigest == ticketDigest }
+    }
+
+    func update(_ transaction: LoginTransaction, expectedVersion: Int) async throws -> Bool {
+        guard self.transactions[transaction.id]?.version == expectedVersion else { return false }
+        self.transactions[transaction.id] = transaction
+        return true
+    }
+
+    func delete(id: String, expectedVersion: Int) async throws -> Bool {
+        guard self.transactions[id]?.version == expectedVersion else { return false }
+        self.transactions[id] = nil
+        return true
+    }
+
+    func purgeExpired(before now: Date) async throws -> Int {
+        let expired = self.transactions.values.filter { $0.expiresAt < now }
+        for transaction in expired { self.transactions[transaction.id] = nil }
+        return expired.count
+    }
+
+    func insert(_ record: AccessTokenRecord) async throws { self.tokens[record.digest] = record }
+    func accessToken(digest: String) async throws -> AccessTokenRecord? { self.tokens[digest] }
+
+    func insert(_ ticket: Ticket) async throws { self.ticketsByDigest[ticket.digest] = ticket }
+    func ticket(digest: String) async throws -> Ticket? { self.ticketsByDigest[digest] }
+
+    func markUsed(digest: String, at date: Date) async throws -> Bool {
+        guard self.ticketsByDigest[digest]?.usedAt == nil, self.ticketsByDigest[digest] != nil else { return false }
+        self.ticketsByDigest[digest]?.usedAt = date
+        return true
+    }
+}

@@ -1,0 +1,139 @@
+import Foundation
+import Testing
+@testable import TesseraCore
+
+/// The login driver against in-memory stores.
+@Suite struct LoginServiceTests {
+    let store = InMemoryStore()
+    let hasher = CountingHasher()
+    let sender = RecordingSender()
+    let clock = TestClock()
+    let key = try! ServerKey(bytes: Array(repeating: 9, count: 32))
+
+    func service() -> LoginService {
+        LoginService(
+            directory: self.store,
+            transactions: self.store,
+            accessTokens: self.store,
+            tickets: self.store,
+            hasher: self.hasher,
+            sender: self.sender,
+            clock: self.clock,
+            secrets: GuessableSecrets(key: self.key),
+            generator: SecureRandom()
+        )
+    }
+
+    func world(twoFactor: TwoFactorMethod = .email, policy: CompanyPolicy = CompanyPolicy()) async throws -> ResolvedApp {
+        let company = try await self.store.createCompany(name: "acme", policy: policy, now: self.clock.now)
+        let appKey = try await self.store.createAppKey(companyID: company.id, name: "t", digest: "k", now: self.clock.now)
+        _ = try await self.store.createUser(
+            NewUser(companyID: company.id, username: "alice", passwordHash: "hash:pw", email: "a@example.com", twoFactor: twoFactor),
+            now: self.clock.now
+        )
+        return ResolvedApp(appKey: appKey, company: company)
+    }
+
+    @Test func resentPasswordIsCheckedWithoutASecondSlowHash() async throws {
+        let app = try await self.world()
+        let first = try await self.service().login(LoginRequest(username: "alice", password: "pw"), app: app)
+        guard case .expecting(.verificationCode, .expectingCode, let interim) = first else {
+            Issue.record("expected the code step, got \(first)")
+            return
+        }
+        let code = try #require(self.sender.messages.last?.code)
+        let second = try await self.service().login(
+            LoginRequest(username: "alice", password: "pw", verificationCode: code, interimToken: interim),
+            app: app
+        )
+        guard case .succeeded(let token) = second else {
+            Issue.record("expected success, got \(second)")
+            return
+        }
+        #expect(self.hasher.verifies == 1)
+        #expect(try await self.store.accessToken(digest: SecretDigest.sha256(token)) != nil)
+        #expect(await self.store.transactions.isEmpty)
+    }
+
+    @Test func unknownUsersCostADummyHash() async throws {
+        let app = try await self.world()
+        let outcome = try await self.service().login(LoginRequest(username: "mallory", password: "pw"), app: app)
+        #expect(outcome == .failed(step: .baseAuthentication, reason: .invalidCredentials))
+        #expect(self.hasher.dummies == 1)
+        #expect(self.hasher.verifies == 0)
+    }
+
+    @Test func theCodeIsSentOncePerTransaction() async throws {
+        let app = try await self.world()
+        let first = try await self.service().login(LoginRequest(username: "alice", password: "pw"), app: app)
+        guard case .expecting(_, _, let interim) = first else { return }
+        _ = try await self.service().login(LoginRequest(username: "alice", password: "pw", interimToken: interim), app: app)
+        #expect(self.sender.messages.count == 1)
+        self.clock.advance(by: 61)
+        _ = try await self.service().login(LoginRequest(username: "alice", password: "pw", interimToken: interim), app: app)
+        #expect(self.sender.messages.count == 2)
+        #expect(self.sender.messages[0].code != nil)
+    }
+
+    @Test func anInterimTokenIsSingleUse() async throws {
+        let app = try await self.world()
+        guard case .expecting(_, _, let interim) = try await self.service().login(LoginRequest(username: "alice", password: "pw"), app: app)
+        else { return }
+        let code = try #require(self.sender.messages.last?.code)
+        let request = LoginRequest(verificationCode: code, interimToken: interim)
+        guard case .succeeded = try await self.service().login(request, app: app) else {
+            Issue.record("expected success")
+            return
+        }
+        #expect(try await self.service().login(request, app: app) == .failed(step: .verificationCode, reason: .corruptedTicket))
+    }
+
+    @Test func parallelRightCodesSucceedAtMostOnce() async throws {
+        let app = try await self.world()
+        guard case .expecting(_, _, let interim) = try await self.service().login(LoginRequest(username: "alice", password: "pw"), app: app)
+        else { return }
+        let code = try #require(self.sender.messages.last?.code)
+        let service = self.service()
+        let successes = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for _ in 0..<10 {
+                group.addTask {
+                    if case .succeeded = try await service.login(LoginRequest(verificationCode: code, interimToken: interim), app: app) {
+                        return true
+                    }
+                    return false
+                }
+            }
+            return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+        #expect(successes == 1)
+        #expect(await self.store.tokens.count == 1)
+    }
+
+    @Test func accessTokensExpireAndStayInTheirCompany() async throws {
+        let app = try await self.world(twoFactor: .none, policy: CompanyPolicy(tokenLifetime: 3600))
+        guard case .succeeded(let token) = try await self.service().login(LoginRequest(username: "alice", password: "pw"), app: app)
+        else {
+            Issue.record("expected success")
+            return
+        }
+        let validator = AccessTokenValidator(accessTokens: self.store, directory: self.store, clock: self.clock)
+        #expect(try await validator.authenticate(token: token, app: app)?.user.username == "alice")
+        var otherCompany = app
+        otherCompany.company.id += 100
+        #expect(try await validator.authenticate(token: token, app: otherCompany) == nil)
+        self.clock.advance(by: 3599)
+        #expect(try await validator.authenticate(token: token, app: app) != nil)
+        self.clock.advance(by: 1)
+        #expect(try await validator.authenticate(token: token, app: app) == nil)
+    }
+
+    @Test func aDisabledUsersTokensStopWorking() async throws {
+        let app = try await self.world(twoFactor: .none)
+        guard case .succeeded(let token) = try await self.service().login(LoginRequest(username: "alice", password: "pw"), app: app)
+        else { return }
+        let validator = AccessTokenValidator(accessTokens: self.store, directory: self.store, clock: self.clock)
+        let user = try #require(try await self.store.user(companyID: app.company.id, usernameKey: "alice"))
+        try await self.store.setUserDisabled(id: user.id, at: self.clock.now)
+        #expect(try await validator.authenticate(token: token, app: app) == nil)
+    }
+}

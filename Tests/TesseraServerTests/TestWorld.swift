@@ -1,0 +1,197 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import Testing
+import TesseraCore
+import TesseraServer
+import TesseraStorage
+
+/// A real SQLite file in a temp directory, seeded with companies, apps and users, and a server built on it by
+/// the same `buildApplication` the executable uses.
+struct TestWorld {
+    static let password = "correct horse battery staple"
+
+    let directory: URL
+    let databasePath: String
+    let outboxPath: String
+    let clock = ManualClock()
+    let key = try! ServerKey(bytes: (0..<32).map { UInt8($0) })
+    /// App keys by name: `acme` (terminal), `acme-mobile` (same company, other app), `pinco`, `shortco`,
+    /// `otherco`, `revoked`.
+    var appKeys: [String: String] = [:]
+
+    static func make() async throws -> TestWorld {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var world = TestWorld(
+            directory: directory,
+            databasePath: directory.appendingPathComponent("tessera.sqlite").path,
+            outboxPath: directory.appendingPathComponent("outbox.jsonl").path
+        )
+        try await world.seed()
+        return world
+    }
+
+    private mutating func seed() async throws {
+        let database = try await TesseraDatabase.open(.sqlite(path: self.databasePath), logger: Logger(label: "test"))
+        let directory = database.directory
+        let now = self.clock.now
+        let hash = try await BcryptPasswordHasher(cost: 10).hash(Self.password)
+        let secrets = GuessableSecrets(key: self.key)
+
+        func company(_ name: String, _ policy: CompanyPolicy) async throws -> Company {
+            try await directory.createCompany(name: name, policy: policy, now: now)
+        }
+        func app(_ label: String, _ company: Company) async throws {
+            let key = SecureRandom().token()
+            _ = try await directory.createAppKey(companyID: company.id, name: label, digest: SecretDigest.sha256(key), now: now)
+            self.appKeys[label] = key
+        }
+        func user(_ name: String, _ company: Company, twoFactor: TwoFactorMethod = .none, pin: String? = nil) async throws -> User {
+            let user = try await directory.createUser(
+                NewUser(
+                    companyID: company.id,
+                    username: name,
+                    passwordHash: hash,
+                    email: "\(name.lowercased())@example.com",
+                    phone: "+1555000\(name.count)000",
+                    twoFactor: twoFactor,
+                    profile: UserProfile(firstName: "First", lastName: name)
+                ),
+                now: now
+            )
+            if let pin {
+                try await directory.setPinDigest(userID: user.id, digest: secrets.pinDigest(pin, userID: user.id))
+            }
+            return user
+        }
+
+        let acme = try await company("acme", CompanyPolicy())
+        try await app("acme", acme)
+        try await app("acme-mobile", acme)
+        try await app("revoked", acme)
+        _ = try await directory.revokeAppKey(digest: SecretDigest.sha256(self.appKeys["revoked"]!), now: now)
+        _ = try await user("alice", acme)
+        _ = try await user("bob", acme, twoFactor: .email)
+        _ = try await user("carol", acme, twoFactor: .sms)
+        _ = try await user("Jos\u{e9}", acme)
+        let henry = try await user("henry", acme)
+        try await directory.setUserDisabled(id: henry.id, at: now)
+
+        let pinco = try await company("pinco", CompanyPolicy(requirePin: true))
+        try await app("pinco", pinco)
+        _ = try await user("dave", pinco, pin: "2468")
+        _ = try await user("erin", pinco)
+        _ = try await user("frank", pinco, twoFactor: .email, pin: "1357")
+
+        let shortco = try await company("shortco", CompanyPolicy(tokenLifetime: 60))
+        try await app("shortco", shortco)
+        _ = try await user("gina", shortco)
+
+        let otherco = try await company("otherco", CompanyPolicy(requireTwoFactor: true))
+        try await app("otherco", otherco)
+        _ = try await user("alice", otherco)
+        await database.close()
+    }
+
+    func configuration(logLevel: Logger.Level = .warning) -> ServerConfiguration {
+        ServerConfiguration(
+            host: "127.0.0.1",
+            port: 0,
+            database: .sqlite(path: self.databasePath),
+            outboxPath: self.outboxPath,
+            logLevel: logLevel,
+            clock: self.clock,
+            serverKey: self.key
+        )
+    }
+
+    /// Runs `body` against a live server on a real socket.
+    func withServer<T: Sendable>(_ body: @Sendable (Client) async throws -> T) async throws -> T {
+        let app = try await buildApplication(self.configuration())
+        return try await app.test(.live) { client in try await body(Client(client: client, world: self)) }
+    }
+
+    /// The codes written to the outbox for `destination`, oldest first.
+    func codes(to destination: String) throws -> [String] {
+        guard let data = FileManager.default.contents(atPath: self.outboxPath) else { return [] }
+        return try String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap { line in
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            return object?["to"] as? String == destination ? object?["code"] as? String : nil
+        }
+    }
+
+    func removeFiles() {
+        try? FileManager.default.removeItem(at: self.directory)
+    }
+}
+
+/// A response with its JSON body parsed.
+struct Answer: Sendable {
+    let status: Int
+    let headers: HTTPFields
+    let body: String
+
+    var json: [String: any Sendable] {
+        (try? JSONSerialization.jsonObject(with: Data(self.body.utf8)) as? [String: any Sendable]) ?? [:]
+    }
+
+    var token: String? { self.json["Token"] as? String }
+
+    /// Whether the body is exactly `{"State":…,"Step":…,"Reason":…}` (no token) with these values.
+    func isFailure(_ step: String, _ reason: String) -> Bool {
+        self.status == 401 && Set(self.json.keys) == ["State", "Step", "Reason"]
+            && self.json["State"] as? String == "Failed" && self.json["Step"] as? String == step
+            && self.json["Reason"] as? String == reason
+    }
+
+    /// Whether the body is exactly a `202` with these step and reason and a token.
+    func isExpecting(_ step: String, _ reason: String) -> Bool {
+        self.status == 202 && Set(self.json.keys) == ["State", "Step", "Reason", "Token"]
+            && self.json["State"] as? String == "Expecting" && self.json["Step"] as? String == step
+            && self.json["Reason"] as? String == reason && !(self.token ?? "").isEmpty
+    }
+
+    var isSuccess: Bool {
+        self.status == 200 && Set(self.json.keys) == ["State", "Token"] && self.json["State"] as? String == "Succeeded"
+            && !(self.token ?? "").isEmpty
+    }
+}
+
+/// A thin client for the contract's calls.
+struct Client: Sendable {
+    let client: any TestClientProtocol
+    let world: TestWorld
+
+    func send(_ method: HTTPRequest.Method, _ uri: String, _ headers: [(String, String)]) async throws -> Answer {
+        var fields = HTTPFields()
+        for (name, value) in headers {
+            fields.append(HTTPField(name: HTTPField.Name(name)!, value: value))
+        }
+        return try await self.client.execute(uri: uri, method: method, headers: fields) { response in
+            Answer(status: Int(response.status.code), headers: response.headers, body: String(buffer: response.body))
+        }
+    }
+
+    /// `POST /token` with the app key `app` (a name in the world, or nil for none) and these headers.
+    func token(app: String? = "acme", _ headers: [(String, String)] = []) async throws -> Answer {
+        let key = app.map { self.world.appKeys[$0] ?? $0 }
+        return try await self.send(.post, "/token", (key.map { [("Et-App-Key", $0)] } ?? []) + headers)
+    }
+
+    func login(_ username: String, password: String = TestWorld.password, app: String = "acme", _ extra: [(String, String)] = [])
+        async throws -> Answer
+    {
+        try await self.token(app: app, [("Username", username), ("Password", password)] + extra)
+    }
+
+    /// `GET /v1.0/users/@me/info` with a bearer token.
+    func info(_ token: String?, app: String = "acme", bearer: Bool = true) async throws -> Answer {
+        var headers = [("Et-App-Key", self.world.appKeys[app] ?? app)]
+        if let token { headers.append(("Authorization", bearer ? "Bearer \(token)" : token)) }
+        return try await self.send(.get, "/v1.0/users/@me/info", headers)
+    }
+}
