@@ -1,0 +1,219 @@
+import Foundation
+import Logging
+import Testing
+import TesseraCore
+import TesseraStorage
+
+/// The `tessera` executable, run as an operator runs it: a real process on a real SQLite file.
+@Suite struct CLITests {
+    let directory: URL
+    let database: String
+
+    init() throws {
+        self.directory = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: self.directory, withIntermediateDirectories: true)
+        self.database = "sqlite://" + self.directory.appendingPathComponent("t.sqlite").path
+    }
+
+    struct Run {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+        var lines: [String] { self.stdout.split(separator: "\n").map(String.init) }
+    }
+
+    /// The built `tessera` beside the test bundle.
+    static var executable: URL {
+        var url = Bundle.main.bundleURL
+        while url.path != "/" {
+            let candidate = url.appendingPathComponent("tessera")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) && !url.path.hasSuffix(".xctest") {
+                return candidate
+            }
+            url.deleteLastPathComponent()
+        }
+        return URL(fileURLWithPath: ".build/debug/tessera")
+    }
+
+    @discardableResult
+    func tessera(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws -> Run {
+        let process = Process()
+        process.executableURL = Self.executable
+        process.arguments = arguments + ["--database", self.database]
+        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("TESSERA_") }
+            .merging(environment) { $1 }
+        let out = Pipe()
+        let err = Pipe()
+        let input = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = input
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(
+            status: process.terminationStatus,
+            stdout: String(decoding: stdout, as: UTF8.self),
+            stderr: String(decoding: stderr, as: UTF8.self)
+        )
+    }
+
+    func open() async throws -> TesseraDatabase {
+        try await TesseraDatabase.open(try DatabaseURL(parsing: self.database), logger: Logger(label: "test"))
+    }
+
+    func cleanUp() {
+        try? FileManager.default.removeItem(at: self.directory)
+    }
+
+    /// A failed command: non-zero, a clear message on stderr, no stack trace.
+    func expectFailure(_ run: Run, mentioning text: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(run.status != 0, sourceLocation: sourceLocation)
+        #expect(run.stderr.contains(text), "stderr: \(run.stderr)", sourceLocation: sourceLocation)
+        #expect(!run.stderr.contains("Fatal error"), sourceLocation: sourceLocation)
+        #expect(!run.stderr.contains("Stack dump"), sourceLocation: sourceLocation)
+    }
+
+    @Test func companyCreateAndList() async throws {
+        defer { self.cleanUp() }
+        let created = try self.tessera(["company", "create", "acme", "--require-2fa", "--require-pin", "--token-ttl", "3600"])
+        #expect(created.status == 0, "\(created.stderr)")
+        let database = try await self.open()
+        let company = try await database.directory.company(named: "acme")
+        await database.close()
+        #expect(company?.policy == CompanyPolicy(requireTwoFactor: true, requirePin: true, tokenLifetime: 3600))
+        #expect(try self.tessera(["company", "list"]).stdout.contains("acme"))
+
+        self.expectFailure(try self.tessera(["company", "create", "acme"]), mentioning: "already exists")
+        self.expectFailure(try self.tessera(["company", "create", "x", "--token-ttl", "0"]), mentioning: "--token-ttl")
+        self.expectFailure(try self.tessera(["company", "create", "y", "--token-ttl", "90000"]), mentioning: "--token-ttl")
+    }
+
+    @Test func appCreatePrintsTheKeyOnceAndStoresOnlyItsHash() async throws {
+        defer { self.cleanUp() }
+        try self.tessera(["company", "create", "acme"])
+        let created = try self.tessera(["app", "create", "--company", "acme", "--name", "terminal"])
+        #expect(created.status == 0, "\(created.stderr)")
+        let key = try #require(created.lines.last)
+        #expect(key.count >= 22 && !key.contains(" "))
+
+        let database = try await self.open()
+        let app = try await database.directory.app(digest: SecretDigest.sha256(key))
+        await database.close()
+        #expect(app?.appKey.name == "terminal")
+        let file = try Data(contentsOf: self.directory.appendingPathComponent("t.sqlite"))
+        let wal = (try? Data(contentsOf: self.directory.appendingPathComponent("t.sqlite-wal"))) ?? Data()
+        #expect(file.range(of: Data(key.utf8)) == nil && wal.range(of: Data(key.utf8)) == nil)
+        #expect(try self.tessera(["app", "list", "--company", "acme"]).stdout.contains("terminal"))
+
+        #expect(try self.tessera(["app", "revoke", key]).status == 0)
+        let reopened = try await self.open()
+        #expect(try await reopened.directory.app(digest: SecretDigest.sha256(key))?.appKey.isRevoked == true)
+        await reopened.close()
+        self.expectFailure(try self.tessera(["app", "revoke", key]), mentioning: "no live app key")
+        self.expectFailure(try self.tessera(["app", "create", "--company", "nope", "--name", "x"]), mentioning: "no company")
+    }
+
+    @Test func userCreateWithEveryOption() async throws {
+        defer { self.cleanUp() }
+        try self.tessera(["company", "create", "acme"])
+        let created = try self.tessera(
+            [
+                "user", "create", "--company", "acme", "--username", "Alice", "--password-stdin", "--email", "alice@example.com",
+                "--phone", "+1 (555) 000-1111", "--two-factor", "sms", "--pin", "2468", "--first-name", "Alice",
+                "--middle-name", "B", "--last-name", "Liddell", "--salutation", "Ms", "--suffix", "III",
+            ],
+            stdin: "a long enough password\n"
+        )
+        #expect(created.status == 0, "\(created.stderr)")
+        let database = try await self.open()
+        let company = try #require(try await database.directory.company(named: "acme"))
+        let user = try #require(try await database.directory.user(companyID: company.id, usernameKey: "alice"))
+        await database.close()
+        #expect(user.username == "Alice")
+        #expect(user.phone == "+15550001111")
+        #expect(user.twoFactor == .sms)
+        #expect(user.profile == UserProfile(firstName: "Alice", middleName: "B", lastName: "Liddell", salutation: "Ms", suffix: "III"))
+        #expect(user.passwordHash.hasPrefix("bcrypt-sha256$"))
+        #expect(!user.passwordHash.contains("a long enough password"))
+        let key = try ServerKey(hex: String(contentsOfFile: self.directory.appendingPathComponent("t.sqlite.key").path, encoding: .utf8))
+        #expect(user.pinDigest == GuessableSecrets(key: key).pinDigest("2468", userID: user.id))
+
+        let shown = try self.tessera(["user", "show", "alice"])
+        #expect(shown.status == 0)
+        #expect(shown.stdout.contains("Liddell") && shown.stdout.contains("pin:") && !shown.stdout.contains("bcrypt"))
+        #expect(try self.tessera(["user", "list", "--company", "acme"]).stdout.contains("Alice"))
+    }
+
+    @Test func userCreateRefusesBadInput() async throws {
+        defer { self.cleanUp() }
+        try self.tessera(["company", "create", "acme"])
+        try self.tessera(["company", "create", "strict", "--require-2fa"])
+        let ok = try self.tessera(["user", "create", "--company", "acme", "--username", "bob", "--password", "pw-for-bob"])
+        #expect(ok.status == 0, "\(ok.stderr)")
+
+        let base = ["user", "create", "--company", "acme", "--password", "some password"]
+        self.expectFailure(try self.tessera(base + ["--username", "BOB"]), mentioning: "already exists")
+        self.expectFailure(
+            try self.tessera(["user", "create", "--company", "nope", "--username", "x", "--password", "p"]),
+            mentioning: "no company"
+        )
+        self.expectFailure(try self.tessera(base + ["--username", "c", "--email", "not-an-email"]), mentioning: "not an email")
+        self.expectFailure(try self.tessera(base + ["--username", "c", "--phone", "12ab"]), mentioning: "not a phone")
+        self.expectFailure(try self.tessera(base + ["--username", "c", "--two-factor", "email"]), mentioning: "needs --email")
+        self.expectFailure(try self.tessera(base + ["--username", "c", "--two-factor", "pigeon"]), mentioning: "--two-factor")
+        self.expectFailure(try self.tessera(base + ["--username", "c", "--pin", "12"]), mentioning: "PIN")
+        self.expectFailure(try self.tessera(base + ["--username", ""]), mentioning: "username")
+        self.expectFailure(
+            try self.tessera(["user", "create", "--company", "acme", "--username", "c", "--password", ""]),
+            mentioning: "empty"
+        )
+        self.expectFailure(
+            try self.tessera(["user", "create", "--company", "acme", "--username", "c", "--password-stdin"], stdin: "\n"),
+            mentioning: "empty"
+        )
+        self.expectFailure(
+            try self.tessera(["user", "create", "--company", "strict", "--username", "c", "--password", "p"]),
+            mentioning: "requires 2-FA"
+        )
+        self.expectFailure(try self.tessera(["user", "show", "nobody"]), mentioning: "no user")
+    }
+
+    @Test func disableAndEnable() async throws {
+        defer { self.cleanUp() }
+        try self.tessera(["company", "create", "acme"])
+        try self.tessera(["user", "create", "--company", "acme", "--username", "carol", "--password", "pw-for-carol"])
+        #expect(try self.tessera(["user", "disable", "carol", "--company", "acme"]).status == 0)
+        #expect(try self.tessera(["user", "show", "carol"]).stdout.contains("disabled"))
+        #expect(try self.tessera(["user", "enable", "carol"]).status == 0)
+        #expect(try self.tessera(["user", "show", "carol"]).stdout.contains("active"))
+    }
+
+    @Test func theDatabaseComesFromTheEnvironment() throws {
+        defer { self.cleanUp() }
+        let other = "sqlite://" + self.directory.appendingPathComponent("env.sqlite").path
+        let process = Process()
+        process.executableURL = Self.executable
+        process.arguments = ["company", "create", "from-env"]
+        process.environment = ["TESSERA_DATABASE_URL": other]
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(FileManager.default.fileExists(atPath: self.directory.appendingPathComponent("env.sqlite").path))
+        let bad = Process()
+        let err = Pipe()
+        bad.executableURL = Self.executable
+        bad.arguments = ["company", "list"]
+        bad.environment = ["TESSERA_DATABASE_URL": "mysql://x"]
+        bad.standardError = err
+        try bad.run()
+        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        bad.waitUntilExit()
+        #expect(bad.terminationStatus != 0)
+        #expect(message.contains("invalid database URL"))
+    }
+}
+
