@@ -17,10 +17,10 @@ public func buildApplication(_ configuration: ServerConfiguration) async throws 
     var logger = Logger(label: "tessera")
     logger.logLevel = configuration.logLevel
 
-    let database = try await TesseraDatabase.open(configuration.database, logger: logger)
+    // The key first: a missing key must not leave a database half opened.
     let key = try configuration.serverKey
         ?? ServerKeyLoader.load(database: configuration.database, keyFile: configuration.secretKeyFile)
-    let hasher = BcryptPasswordHasher(cost: configuration.bcryptCost)
+    let hasher = BcryptPasswordHasher(cost: configuration.bcryptCost, maximumWait: configuration.hashingWait)
 
     let sender: any CodeSender
     if let custom = configuration.codeSender {
@@ -30,14 +30,21 @@ public func buildApplication(_ configuration: ServerConfiguration) async throws 
     } else if configuration.demo {
         sender = ConsoleCodeSender(logger: logger)
     } else {
-        sender = ConsoleCodeSender(logger: logger)
-        logger.warning("no code sender configured: verification codes go to this log (use --outbox PATH)")
+        sender = UndeliverableCodeSender()
+        logger.warning("no code channel configured (--outbox PATH): 2-FA logins will answer 503")
     }
 
-    let demo: DemoSeed.Credentials? =
-        configuration.demo
-        ? try await DemoSeed.ensure(in: database.directory, key: key, hasher: hasher, clock: configuration.clock)
-        : nil
+    let database = try await TesseraDatabase.open(configuration.database, logger: logger)
+    let demo: DemoSeed.Credentials?
+    do {
+        demo =
+            configuration.demo
+            ? try await DemoSeed.ensure(in: database.directory, key: key, hasher: hasher, clock: configuration.clock)
+            : nil
+    } catch {
+        await database.close()
+        throw error
+    }
 
     let apps = AppResolver(directory: database.directory)
     let login = LoginService(
@@ -45,6 +52,8 @@ public func buildApplication(_ configuration: ServerConfiguration) async throws 
         transactions: database.transactions,
         accessTokens: database.accessTokens,
         tickets: database.tickets,
+        attempts: database.attempts,
+        audit: database.audit,
         hasher: hasher,
         sender: sender,
         clock: configuration.clock,
@@ -59,8 +68,9 @@ public func buildApplication(_ configuration: ServerConfiguration) async throws 
 
     let router = Router(context: TesseraRequestContext.self)
     router.add(middleware: RequestLogMiddleware())
+    router.add(middleware: InputLimitsMiddleware())
     HealthController(ping: database.ping).addRoutes(to: router)
-    TokenController(apps: apps, login: login).addRoutes(to: router)
+    TokenController(apps: apps, login: login, trustedProxies: configuration.trustedProxies).addRoutes(to: router)
     UserController(apps: apps, validator: validator).addRoutes(to: router)
 
     return Application(
@@ -71,14 +81,15 @@ public func buildApplication(_ configuration: ServerConfiguration) async throws 
             let port = channel.localAddress?.port ?? configuration.port
             logger.notice("Tessera is listening", metadata: ["address": "\(configuration.host):\(port)"])
             if let demo {
-                FileHandle.standardOutput.write(Data(demo.banner(host: configuration.host, port: port).utf8))
+                let banner = demo.banner(host: configuration.host, port: port, outbox: configuration.outboxPath)
+                FileHandle.standardOutput.write(Data(banner.utf8))
             }
         },
         logger: logger
     )
 }
 
-/// Keeps the database for the life of the server: purges expired login transactions every minute and closes
+/// Keeps the database for the life of the server: purges what has expired every minute and closes
 /// the connections after the HTTP server has stopped.
 struct DatabaseService: Service {
     let database: TesseraDatabase
@@ -88,9 +99,9 @@ struct DatabaseService: Service {
     func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
-                _ = try await self.database.transactions.purgeExpired(before: self.clock.now)
+                try await self.database.purge(self.clock.now)
             } catch {
-                self.logger.warning("could not purge expired login transactions")
+                self.logger.warning("could not purge expired rows")
             }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(60)) }
         }

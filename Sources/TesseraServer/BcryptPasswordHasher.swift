@@ -21,9 +21,11 @@ public struct BcryptPasswordHasher: PasswordHasher {
     /// - Parameters:
     ///   - cost: bcrypt cost, at least 10 in production.
     ///   - maximumConcurrent: hashes that may run at once; defaults to the number of cores.
-    public init(cost: UInt8 = 10, maximumConcurrent: Int = System.coreCount) {
+    ///   - maximumWait: how long a request may wait for a slot before it is refused with
+    ///     ``PasswordHashingError/overloaded``.
+    public init(cost: UInt8 = 10, maximumConcurrent: Int = System.coreCount, maximumWait: Duration = .seconds(2)) {
         self.cost = cost
-        self.pool = HashingPool(limit: maximumConcurrent)
+        self.pool = HashingPool(limit: maximumConcurrent, maximumWait: maximumWait)
         self.dummyHash = Self.prefix + Bcrypt.hash(Self.prehash(SecureRandom().token()), cost: cost)
     }
 
@@ -51,16 +53,21 @@ public struct BcryptPasswordHasher: PasswordHasher {
     }
 }
 
-/// Runs blocking work on NIO's thread pool, at most `limit` jobs at once; the rest wait their turn.
+/// Runs blocking work on NIO's thread pool, at most `limit` jobs at once. The rest wait their turn, but no longer
+/// than `maximumWait`: past it they are refused, so a flood of logins sheds load instead of queueing without end.
 final class HashingPool: Sendable {
     private let gate: Gate
+    private let maximumWait: Duration
 
-    init(limit: Int) {
+    init(limit: Int, maximumWait: Duration) {
         self.gate = Gate(limit: max(limit, 1))
+        self.maximumWait = maximumWait
     }
 
     func run<T: Sendable>(_ work: @escaping @Sendable () -> T) async throws -> T {
-        await self.gate.acquire()
+        guard await self.gate.acquire(waitingAtMost: self.maximumWait) else {
+            throw PasswordHashingError.overloaded
+        }
         do {
             let result = try await NIOThreadPool.singleton.runIfActive(work)
             await self.gate.release()
@@ -71,22 +78,32 @@ final class HashingPool: Sendable {
         }
     }
 
-    /// A counting semaphore for async callers.
+    /// A counting semaphore for async callers, with a bounded wait.
     actor Gate {
         private let limit: Int
         private var running = 0
-        private var waiting: [CheckedContinuation<Void, Never>] = []
+        private var nextTicket: UInt64 = 0
+        private var waiting: [(ticket: UInt64, continuation: CheckedContinuation<Bool, Never>)] = []
 
         init(limit: Int) {
             self.limit = limit
         }
 
-        func acquire() async {
+        /// `true` with a slot held, `false` when none came free in time.
+        func acquire(waitingAtMost wait: Duration) async -> Bool {
             if self.running < self.limit {
                 self.running += 1
-                return
+                return true
             }
-            await withCheckedContinuation { self.waiting.append($0) }
+            let ticket = self.nextTicket
+            self.nextTicket += 1
+            return await withCheckedContinuation { continuation in
+                self.waiting.append((ticket, continuation))
+                Task {
+                    try? await Task.sleep(for: wait)
+                    await self.expire(ticket)
+                }
+            }
         }
 
         func release() {
@@ -94,8 +111,13 @@ final class HashingPool: Sendable {
                 self.running -= 1
             } else {
                 // Hand the slot straight to the next waiter.
-                self.waiting.removeFirst().resume()
+                self.waiting.removeFirst().continuation.resume(returning: true)
             }
+        }
+
+        private func expire(_ ticket: UInt64) {
+            guard let index = self.waiting.firstIndex(where: { $0.ticket == ticket }) else { return }
+            self.waiting.remove(at: index).continuation.resume(returning: false)
         }
     }
 }

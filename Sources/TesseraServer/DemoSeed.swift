@@ -15,14 +15,15 @@ public enum DemoSeed {
         public var password: String
 
         /// The text `serve --demo` prints once the server listens.
-        public func banner(host: String, port: Int) -> String {
+        public func banner(host: String, port: Int, outbox: String? = nil) -> String {
+            let codes = outbox.map { "its codes are appended to \($0)" } ?? "its codes are printed in this log, on purpose"
             let url = "http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(port)"
             return """
 
                 Tessera demo — for trying Tessera out, never for production.
                   app key (Et-App-Key): \(self.appKey)
                   user:                 \(DemoSeed.username) / \(self.password)
-                  2-FA user:            \(DemoSeed.twoFactorUsername) / \(self.password) (its codes are printed in this log, on purpose)
+                  2-FA user:            \(DemoSeed.twoFactorUsername) / \(self.password) (\(codes))
 
                 Get a token:
                   curl -i -X POST \(url)/token -H 'Et-App-Key: \(self.appKey)' -H 'Username: \(DemoSeed.username)' -H 'Password: \(self.password)'

@@ -15,6 +15,10 @@ public struct ServerConfiguration: Sendable {
     public var secretKeyFile: String?
     public var logLevel: Logger.Level
     public var bcryptCost: UInt8
+    /// Proxies whose `X-Forwarded-For` is believed; without any, the socket peer is the client.
+    public var trustedProxies: [TrustedProxy]
+    /// How long a login may wait for a password-hashing slot before it is answered `503`.
+    public var hashingWait: Duration
 
     // Seams for tests: the clock, the source of secrets, the code sender, the key.
     public var clock: any WallClock
@@ -31,6 +35,8 @@ public struct ServerConfiguration: Sendable {
         secretKeyFile: String? = nil,
         logLevel: Logger.Level = .info,
         bcryptCost: UInt8 = 10,
+        trustedProxies: [TrustedProxy] = [],
+        hashingWait: Duration = .seconds(2),
         clock: any WallClock = SystemClock(),
         generator: any SecretGenerator = SecureRandom(),
         codeSender: (any CodeSender)? = nil,
@@ -44,6 +50,8 @@ public struct ServerConfiguration: Sendable {
         self.secretKeyFile = secretKeyFile
         self.logLevel = logLevel
         self.bcryptCost = bcryptCost
+        self.trustedProxies = trustedProxies
+        self.hashingWait = hashingWait
         self.clock = clock
         self.generator = generator
         self.codeSender = codeSender

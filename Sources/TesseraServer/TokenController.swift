@@ -5,6 +5,7 @@ import TesseraCore
 struct TokenController: Sendable {
     let apps: AppResolver
     let login: LoginService
+    let trustedProxies: [TrustedProxy]
 
     func addRoutes(to router: Router<TesseraRequestContext>) {
         router.post("/token", use: self.token)
@@ -21,8 +22,16 @@ struct TokenController: Sendable {
             pin: request.credential(.pinCode),
             interimToken: BearerToken.parse(request.credential(.authorization))
         )
+        let client = LoginClient(
+            address: ClientAddress.resolve(
+                peer: context.remoteAddress,
+                forwardedFor: request.headers[values: .xForwardedFor],
+                trusted: self.trustedProxies
+            ),
+            requestID: context.id
+        )
         do {
-            let outcome = try await self.login.login(loginRequest, app: app)
+            let outcome = try await self.login.login(loginRequest, app: app, client: client)
             context.logger.info(
                 "token request",
                 metadata: ["company": "\(app.company.id)", "app": "\(app.appKey.id)", "outcome": "\(Self.describe(outcome))"]
@@ -31,6 +40,9 @@ struct TokenController: Sendable {
         } catch LoginServiceError.deliveryFailed(let channel) {
             context.logger.error("could not send a verification code", metadata: ["channel": "\(channel.rawValue)"])
             return Wire.unavailable("The verification code could not be sent; try again")
+        } catch PasswordHashingError.overloaded {
+            context.logger.warning("shedding load: no password hashing slot came free in time")
+            return Wire.unavailable("The service is busy; try again", retryAfter: 2)
         }
     }
 
@@ -40,6 +52,7 @@ struct TokenController: Sendable {
         case .succeeded: "Succeeded"
         case .expecting(let step, let reason, _): "Expecting \(step.rawValue): \(reason.rawValue)"
         case .failed(let step, let reason): "Failed \(step.rawValue): \(reason.rawValue)"
+        case .throttled: "Throttled"
         }
     }
 }

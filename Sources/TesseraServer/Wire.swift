@@ -41,6 +41,15 @@ enum Wire {
                     "State": .string("Failed"), "Step": .string(step.rawValue), "Reason": .string(reason.rawValue),
                 ])
             )
+        case .throttled(let retryAfter):
+            return Self.json(
+                .tooManyRequests,
+                JSONText.object([
+                    "State": .string("Failed"), "Step": .string(LoginStep.baseAuthentication.rawValue),
+                    "Reason": .string(LoginReason.tooManyAttempts.rawValue),
+                ]),
+                extraHeaders: [.retryAfter: String(retryAfter)]
+            )
         }
     }
 
@@ -86,21 +95,14 @@ extension HTTPField.Name {
     static let password = Self("Password")!
     static let verificationCode = Self("VerificationCode")!
     static let pinCode = Self("PinCode")!
+    static let xForwardedFor = Self("X-Forwarded-For")!
 }
 
 extension Request {
-    /// The value of a header matched case-insensitively: UTF-8 when it is valid UTF-8, else read as ISO 8859-1
-    /// (what clients such as Python's `requests` send for non-ASCII text). With the header repeated, the
-    /// values are joined so they can never match a credential.
+    /// The value of a header matched case-insensitively. Bytes that are not UTF-8 arrive as U+FFFD, so they can
+    /// never match a credential. With the header repeated, the values are joined, which can never match either.
     func credential(_ name: HTTPField.Name) -> String? {
-        let fields = self.headers[fields: name]
-        guard !fields.isEmpty else { return nil }
-        let values = fields.map { field in
-            field.withUnsafeBytesOfValue { bytes in
-                String(validating: bytes, as: UTF8.self)
-                    ?? String(String.UnicodeScalarView(bytes.map { Unicode.Scalar($0) }))
-            }
-        }
-        return values.joined(separator: ", ")
+        let values = self.headers[values: name]
+        return values.isEmpty ? nil : values.joined(separator: ", ")
     }
 }

@@ -94,7 +94,55 @@ enum Migrations {
                 )
                 """,
             ]
-        )
+        ),
+        Step(
+            version: 2,
+            statements: [
+                "ALTER TABLE companies ADD COLUMN device_failure_limit INTEGER NOT NULL DEFAULT 10",
+                "ALTER TABLE companies ADD COLUMN device_window INTEGER NOT NULL DEFAULT 900",
+                "ALTER TABLE companies ADD COLUMN account_failure_limit INTEGER NOT NULL DEFAULT 100",
+                "ALTER TABLE companies ADD COLUMN account_window INTEGER NOT NULL DEFAULT 3600",
+                "ALTER TABLE companies ADD COLUMN account_lock_duration INTEGER NOT NULL DEFAULT 3600",
+                "ALTER TABLE companies ADD COLUMN address_failure_limit INTEGER NOT NULL DEFAULT 100",
+                "ALTER TABLE companies ADD COLUMN address_window INTEGER NOT NULL DEFAULT 3600",
+                """
+                CREATE TABLE login_failures (
+                    id TEXT PRIMARY KEY,
+                    company_id INTEGER NOT NULL,
+                    username_key TEXT NOT NULL,
+                    address TEXT NOT NULL,
+                    at INTEGER NOT NULL
+                )
+                """,
+                "CREATE INDEX login_failures_account ON login_failures (company_id, username_key, at)",
+                "CREATE INDEX login_failures_address ON login_failures (address, at)",
+                """
+                CREATE TABLE account_locks (
+                    company_id INTEGER NOT NULL,
+                    username_key TEXT NOT NULL,
+                    locked_at INTEGER NOT NULL,
+                    locked_until INTEGER NOT NULL,
+                    PRIMARY KEY (company_id, username_key)
+                )
+                """,
+                """
+                CREATE TABLE audit_events (
+                    id INTEGER PRIMARY KEY,
+                    at INTEGER NOT NULL,
+                    kind TEXT NOT NULL,
+                    company_id INTEGER,
+                    user_id INTEGER,
+                    app_key_id INTEGER,
+                    address TEXT,
+                    outcome TEXT,
+                    request_id TEXT,
+                    actor TEXT
+                )
+                """,
+                "CREATE INDEX audit_events_user ON audit_events (user_id, at)",
+                "CREATE INDEX audit_events_at ON audit_events (at)",
+            ]
+        ),
     ]
 
     static var latestVersion: Int { steps.last?.version ?? 0 }

@@ -7,12 +7,18 @@ extension SQLiteStorage: DirectoryStore {
         do {
             let rows = try await self.write(
                 """
-                INSERT INTO companies (name, require_2fa, require_pin, token_ttl, created_at)
-                VALUES (?, ?, ?, ?, ?) RETURNING id
+                INSERT INTO companies (name, require_2fa, require_pin, token_ttl, created_at,
+                    device_failure_limit, device_window, account_failure_limit, account_window, account_lock_duration,
+                    address_failure_limit, address_window)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
                 """,
                 [
                     .text(name), .integer(policy.requireTwoFactor ? 1 : 0), .integer(policy.requirePin ? 1 : 0),
                     .integer(policy.tokenLifetime), SQLiteData(now),
+                    .integer(policy.lockout.deviceFailureLimit), .integer(Int(policy.lockout.deviceWindow)),
+                    .integer(policy.lockout.accountFailureLimit), .integer(Int(policy.lockout.accountWindow)),
+                    .integer(Int(policy.lockout.accountLockDuration)), .integer(policy.lockout.addressFailureLimit),
+                    .integer(Int(policy.lockout.addressWindow)),
                 ]
             )
             return Company(id: rows.first?.int("id") ?? 0, name: name, policy: policy)
@@ -80,10 +86,17 @@ extension SQLiteStorage: DirectoryStore {
     }
 
     public func revokeAppKey(digest: String, now: Date) async throws -> Bool {
-        try await self.writeChangedAny(
-            "UPDATE app_keys SET revoked_at = ? WHERE key_digest = ? AND revoked_at IS NULL",
+        let revoked = try await self.write(
+            "UPDATE app_keys SET revoked_at = ? WHERE key_digest = ? AND revoked_at IS NULL RETURNING id",
             [SQLiteData(now), .text(digest)]
         )
+        guard let id = revoked.first?.int("id") else { return false }
+        // The app's tokens die with its key.
+        try await self.write(
+            "UPDATE access_tokens SET revoked_at = ? WHERE app_key_id = ? AND revoked_at IS NULL",
+            [SQLiteData(now), .integer(Int(id))]
+        )
+        return true
     }
 
     public func createUser(_ user: NewUser, now: Date) async throws -> User {
@@ -154,7 +167,16 @@ extension SQLiteStorage: DirectoryStore {
             policy: CompanyPolicy(
                 requireTwoFactor: row.bool("require_2fa"),
                 requirePin: row.bool("require_pin"),
-                tokenLifetime: Int(row.int("token_ttl"))
+                tokenLifetime: Int(row.int("token_ttl")),
+                lockout: LockoutPolicy(
+                    deviceFailureLimit: Int(row.int("device_failure_limit")),
+                    deviceWindow: TimeInterval(row.int("device_window")),
+                    accountFailureLimit: Int(row.int("account_failure_limit")),
+                    accountWindow: TimeInterval(row.int("account_window")),
+                    accountLockDuration: TimeInterval(row.int("account_lock_duration")),
+                    addressFailureLimit: Int(row.int("address_failure_limit")),
+                    addressWindow: TimeInterval(row.int("address_window"))
+                )
             )
         )
     }

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import TesseraCore
 
@@ -7,6 +8,10 @@ public struct TesseraDatabase: Sendable {
     public var transactions: any LoginTransactionStore
     public var accessTokens: any AccessTokenStore
     public var tickets: any TicketStore
+    public var attempts: any AttemptStore
+    public var audit: any AuditLog
+    /// Removes what has expired everywhere: login transactions, old failures, run-out locks.
+    public var purge: @Sendable (Date) async throws -> Void
     /// Throws when the database does not answer.
     public var ping: @Sendable () async throws -> Void
     public var close: @Sendable () async -> Void
@@ -21,6 +26,13 @@ public struct TesseraDatabase: Sendable {
                 transactions: storage,
                 accessTokens: storage,
                 tickets: storage,
+                attempts: storage,
+                audit: storage,
+                purge: { now in
+                    _ = try await storage.purgeExpired(before: now)
+                    // No window reaches further back than a day.
+                    try await storage.purgeFailures(before: now.addingTimeInterval(-86_400))
+                },
                 ping: { try await storage.ping() },
                 close: { await storage.close() }
             )

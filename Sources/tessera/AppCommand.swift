@@ -29,12 +29,14 @@ struct AppCommand: AsyncParsableCommand {
             let key = SecureRandom().token()
             let appKey = try await self.store.withDatabase { database in
                 let company = try await database.directory.requireCompany(self.company)
-                return try await database.directory.createAppKey(
+                let appKey = try await database.directory.createAppKey(
                     companyID: company.id,
                     name: name,
                     digest: SecretDigest.sha256(key),
                     now: Date()
                 )
+                try await database.audit.record(.operator(.appKeyCreated, companyID: company.id, appKeyID: appKey.id))
+                return appKey
             }
             print("Created app key \"\(appKey.name)\" (id \(appKey.id)) for company \"\(self.company)\". It is shown only now:")
             print(key)
@@ -51,10 +53,15 @@ struct AppCommand: AsyncParsableCommand {
 
         func run() async throws {
             let revoked = try await self.store.withDatabase { database in
-                try await database.directory.revokeAppKey(digest: SecretDigest.sha256(self.key), now: Date())
+                let app = try await database.directory.app(digest: SecretDigest.sha256(self.key))
+                let revoked = try await database.directory.revokeAppKey(digest: SecretDigest.sha256(self.key), now: Date())
+                if revoked, let app {
+                    try await database.audit.record(.operator(.appKeyRevoked, companyID: app.company.id, appKeyID: app.appKey.id))
+                }
+                return revoked
             }
             guard revoked else { throw CommandError("no live app key matches") }
-            print("Revoked the app key.")
+            print("Revoked the app key and every token issued through it.")
         }
     }
 

@@ -27,19 +27,42 @@ struct CompanyCommand: AsyncParsableCommand {
         @Option(help: "Access token lifetime in seconds (1 to 86400; default 86400).")
         var tokenTtl: Int = CompanyPolicy.maximumTokenLifetime
 
+        @Option(help: "Failures of one account from one address, within 15 minutes, that throttle that pair.")
+        var maxFailuresPerDevice = LockoutPolicy().deviceFailureLimit
+
+        @Option(help: "Failures of one account, within an hour, that lock it for an hour (NIST caps this at 100).")
+        var maxFailuresPerAccount = LockoutPolicy().accountFailureLimit
+
+        @Option(help: "Failures from one address across accounts, within an hour, before /token answers 429.")
+        var maxFailuresPerAddress = LockoutPolicy().addressFailureLimit
+
         func run() async throws {
             let name = self.name.trimmingCharacters(in: .whitespaces)
             guard !name.isEmpty, name.count <= 200 else { throw CommandError("a company needs a name of 1 to 200 characters") }
             guard (1...CompanyPolicy.maximumTokenLifetime).contains(self.tokenTtl) else {
                 throw CommandError("--token-ttl must be between 1 and \(CompanyPolicy.maximumTokenLifetime) seconds")
             }
+            for (flag, value) in [
+                ("--max-failures-per-device", self.maxFailuresPerDevice),
+                ("--max-failures-per-account", self.maxFailuresPerAccount),
+                ("--max-failures-per-address", self.maxFailuresPerAddress),
+            ] where !(1...100_000).contains(value) {
+                throw CommandError("\(flag) must be between 1 and 100000")
+            }
+            var lockout = LockoutPolicy()
+            lockout.deviceFailureLimit = self.maxFailuresPerDevice
+            lockout.accountFailureLimit = self.maxFailuresPerAccount
+            lockout.addressFailureLimit = self.maxFailuresPerAddress
             let policy = CompanyPolicy(
                 requireTwoFactor: self.requireTwoFactor,
                 requirePin: self.requirePin,
-                tokenLifetime: self.tokenTtl
+                tokenLifetime: self.tokenTtl,
+                lockout: lockout
             )
             let company = try await self.store.withDatabase { database in
-                try await database.directory.createCompany(name: name, policy: policy, now: Date())
+                let company = try await database.directory.createCompany(name: name, policy: policy, now: Date())
+                try await database.audit.record(.operator(.companyCreated, companyID: company.id))
+                return company
             }
             print("Created company \"\(company.name)\" (id \(company.id)): \(describe(company.policy))")
         }
@@ -61,5 +84,13 @@ struct CompanyCommand: AsyncParsableCommand {
 
 func describe(_ policy: CompanyPolicy) -> String {
     "2-FA \(policy.requireTwoFactor ? "required" : "per user"), PIN \(policy.requirePin ? "required" : "not required"), "
-        + "tokens live \(policy.tokenLifetime) s"
+        + "tokens live \(policy.tokenLifetime) s, lockout after \(policy.lockout.deviceFailureLimit) per device / "
+        + "\(policy.lockout.accountFailureLimit) per account / \(policy.lockout.addressFailureLimit) per address"
+}
+
+extension AuditEvent {
+    /// An operator's action through the CLI.
+    static func `operator`(_ kind: AuditKind, companyID: Int64? = nil, userID: Int64? = nil, appKeyID: Int64? = nil) -> AuditEvent {
+        AuditEvent(at: Date(), kind: kind, companyID: companyID, userID: userID, appKeyID: appKeyID, outcome: "success", actor: "cli")
+    }
 }

@@ -26,10 +26,16 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "bcrypt cost for new password hashes (10 to 16).")
     var bcryptCost: UInt8 = 10
 
+    @Option(name: .customLong("trusted-proxy"), help: "A proxy (address or CIDR) whose X-Forwarded-For is believed. Repeatable.")
+    var trustedProxies: [String] = []
+
     func validate() throws {
         guard (0...65535).contains(self.port) else { throw ValidationError("--port must be between 0 and 65535") }
         guard Logger.Level(rawValue: self.logLevel) != nil else { throw ValidationError("unknown --log-level \(self.logLevel)") }
         guard (10...16).contains(self.bcryptCost) else { throw ValidationError("--bcrypt-cost must be between 10 and 16") }
+        for proxy in self.trustedProxies where TrustedProxy(proxy) == nil {
+            throw ValidationError("--trusted-proxy \(proxy) is not an IP address or CIDR block")
+        }
     }
 
     func run() async throws {
@@ -41,7 +47,8 @@ struct Serve: AsyncParsableCommand {
             demo: self.demo,
             secretKeyFile: self.store.secretKeyFile,
             logLevel: Logger.Level(rawValue: self.logLevel) ?? .info,
-            bcryptCost: self.bcryptCost
+            bcryptCost: self.bcryptCost,
+            trustedProxies: self.trustedProxies.compactMap(TrustedProxy.init)
         )
         let app = try await buildApplication(configuration)
         try await app.runService()

@@ -8,7 +8,7 @@ struct UserCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "user",
         abstract: "Manage users.",
-        subcommands: [Create.self, List.self, Show.self, Disable.self, Enable.self]
+        subcommands: [Create.self, List.self, Show.self, Disable.self, Enable.self, Unlock.self]
     )
 
     struct Create: AsyncParsableCommand {
@@ -94,6 +94,7 @@ struct UserCommand: AsyncParsableCommand {
                         digest: GuessableSecrets(key: key).pinDigest(pin, userID: user.id)
                     )
                 }
+                try await database.audit.record(.operator(.userCreated, companyID: company.id, userID: user.id))
                 return user
             }
             print("Created user \"\(user.username)\" (id \(user.id)) in company \"\(self.company)\".")
@@ -187,8 +188,9 @@ struct UserCommand: AsyncParsableCommand {
 
         func run() async throws {
             let user = try await self.store.withDatabase { database in
-                let (_, user) = try await database.directory.requireUser(self.username, companyName: self.company)
+                let (company, user) = try await database.directory.requireUser(self.username, companyName: self.company)
                 try await database.directory.setUserDisabled(id: user.id, at: Date())
+                try await database.audit.record(.operator(.userDisabled, companyID: company.id, userID: user.id))
                 return user
             }
             print("Disabled user \"\(user.username)\".")
@@ -208,11 +210,38 @@ struct UserCommand: AsyncParsableCommand {
 
         func run() async throws {
             let user = try await self.store.withDatabase { database in
-                let (_, user) = try await database.directory.requireUser(self.username, companyName: self.company)
+                let (company, user) = try await database.directory.requireUser(self.username, companyName: self.company)
                 try await database.directory.setUserDisabled(id: user.id, at: nil)
+                try await database.audit.record(.operator(.userEnabled, companyID: company.id, userID: user.id))
                 return user
             }
             print("Enabled user \"\(user.username)\".")
+        }
+    }
+}
+
+extension UserCommand {
+    struct Unlock: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Lift a lockout at once: the account lock and every throttled device of the user."
+        )
+
+        @OptionGroup var store: StoreOptions
+
+        @Argument(help: "The username.")
+        var username: String
+
+        @Option(help: "The company, when several have a user by this name.")
+        var company: String?
+
+        func run() async throws {
+            let lifted = try await self.store.withDatabase { database in
+                let (company, user) = try await database.directory.requireUser(self.username, companyName: self.company)
+                let lifted = try await database.attempts.unlock(companyID: company.id, usernameKey: user.usernameKey)
+                try await database.audit.record(.operator(.accountUnlocked, companyID: company.id, userID: user.id))
+                return lifted
+            }
+            print(lifted ? "Unlocked user \"\(self.username)\"." : "User \"\(self.username)\" was not locked or throttled.")
         }
     }
 }

@@ -192,6 +192,37 @@ import TesseraStorage
         #expect(try self.tessera(["user", "show", "carol"]).stdout.contains("active"))
     }
 
+    @Test func unlockLiftsALockAndAuditListShowsOperatorActions() async throws {
+        defer { self.cleanUp() }
+        try self.tessera(["company", "create", "acme", "--max-failures-per-account", "50"])
+        try self.tessera(["user", "create", "--company", "acme", "--username", "dana", "--password", "pw-for-dana"])
+        let database = try await self.open()
+        let company = try #require(try await database.directory.company(named: "acme"))
+        #expect(company.policy.lockout.accountFailureLimit == 50)
+        let now = Date()
+        _ = try await database.attempts.lock(companyID: company.id, usernameKey: "dana", until: now.addingTimeInterval(3600), now: now)
+        await database.close()
+
+        let unlocked = try self.tessera(["user", "unlock", "dana"])
+        #expect(unlocked.status == 0, "\(unlocked.stderr)")
+        #expect(unlocked.stdout.contains("Unlocked"))
+        let reopened = try await self.open()
+        #expect(try await reopened.attempts.lockedUntil(companyID: company.id, usernameKey: "dana", now: Date()) == nil)
+        await reopened.close()
+
+        let audit = try self.tessera(["audit", "list", "--user", "dana", "--since", "1h"])
+        #expect(audit.status == 0, "\(audit.stderr)")
+        #expect(audit.stdout.contains("account.unlocked"))
+        #expect(audit.stdout.contains("user.created"))
+        #expect(audit.stdout.contains("actor=cli"))
+        #expect(!audit.stdout.contains("pw-for-dana"))
+        let all = try self.tessera(["audit", "list"])
+        #expect(all.stdout.contains("company.created"))
+        self.expectFailure(try self.tessera(["audit", "list", "--since", "yesterday-ish"]), mentioning: "--since")
+        let future = try self.tessera(["audit", "list", "--since", "2999-01-01T00:00:00Z"])
+        #expect(future.status == 0 && future.stdout.isEmpty)
+    }
+
     @Test func theDatabaseComesFromTheEnvironment() throws {
         defer { self.cleanUp() }
         let other = "sqlite://" + self.directory.appendingPathComponent("env.sqlite").path

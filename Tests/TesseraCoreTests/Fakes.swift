@@ -54,7 +54,10 @@ final class RecordingSender: CodeSender {
 }
 
 /// Every store in memory: the fake behind the core's unit tests.
-actor InMemoryStore: DirectoryStore, LoginTransactionStore, AccessTokenStore, TicketStore {
+actor InMemoryStore: DirectoryStore, LoginTransactionStore, AccessTokenStore, TicketStore, AttemptStore, AuditLog {
+    var failures: [LoginAttempt] = []
+    var locks: [String: Date] = [:]
+    var auditEvents: [AuditEvent] = []
     var companiesByID: [Int64: Company] = [:]
     var appKeys: [Int64: AppKey] = [:]
     var usersByID: [Int64: User] = [:]
@@ -159,5 +162,58 @@ actor InMemoryStore: DirectoryStore, LoginTransactionStore, AccessTokenStore, Ti
         guard self.ticketsByDigest[digest]?.usedAt == nil, self.ticketsByDigest[digest] != nil else { return false }
         self.ticketsByDigest[digest]?.usedAt = date
         return true
+    }
+
+    func recordAttempt(_ attempt: LoginAttempt, deviceSince: Date, accountSince: Date) async throws -> AttemptCounts {
+        self.failures.append(attempt)
+        return try await self.counts(
+            companyID: attempt.companyID,
+            usernameKey: attempt.usernameKey,
+            address: attempt.address,
+            deviceSince: deviceSince,
+            accountSince: accountSince
+        )
+    }
+
+    func forgetAttempt(id: String) async throws { self.failures.removeAll { $0.id == id } }
+
+    func counts(companyID: Int64, usernameKey: String, address: String, deviceSince: Date, accountSince: Date) async throws
+        -> AttemptCounts
+    {
+        let account = self.failures.filter { $0.companyID == companyID && $0.usernameKey == usernameKey }
+        return AttemptCounts(
+            device: account.filter { $0.address == address && $0.at > deviceSince }.count,
+            account: account.filter { $0.at > accountSince }.count
+        )
+    }
+
+    func failures(address: String, since: Date) async throws -> (count: Int, oldest: Date?) {
+        let matching = self.failures.filter { $0.address == address && $0.at > since }
+        return (matching.count, matching.map(\.at).min())
+    }
+
+    func lock(companyID: Int64, usernameKey: String, until: Date, now: Date) async throws -> Bool {
+        let key = "\(companyID)/\(usernameKey)"
+        if let current = self.locks[key], current > now { return false }
+        self.locks[key] = until
+        return true
+    }
+
+    func lockedUntil(companyID: Int64, usernameKey: String, now: Date) async throws -> Date? {
+        self.locks["\(companyID)/\(usernameKey)"].flatMap { $0 > now ? $0 : nil }
+    }
+
+    func unlock(companyID: Int64, usernameKey: String) async throws -> Bool {
+        let key = "\(companyID)/\(usernameKey)"
+        let had = self.locks[key] != nil
+        self.locks[key] = nil
+        self.failures.removeAll { $0.companyID == companyID && $0.usernameKey == usernameKey }
+        return had
+    }
+
+    func record(_ event: AuditEvent) async throws { self.auditEvents.append(event) }
+
+    func events(userID: Int64?, since: Date?, limit: Int) async throws -> [AuditEvent] {
+        Array(self.auditEvents.filter { userID == nil || $0.userID == userID }.reversed().prefix(limit))
     }
 }

@@ -9,6 +9,7 @@ import Testing
     let sender = RecordingSender()
     let clock = TestClock()
     let key = try! ServerKey(bytes: Array(repeating: 9, count: 32))
+    let client = LoginClient(address: "192.0.2.1", requestID: "r1")
 
     func service() -> LoginService {
         LoginService(
@@ -16,6 +17,8 @@ import Testing
             transactions: self.store,
             accessTokens: self.store,
             tickets: self.store,
+            attempts: self.store,
+            audit: self.store,
             hasher: self.hasher,
             sender: self.sender,
             clock: self.clock,
@@ -36,7 +39,7 @@ import Testing
 
     @Test func resentPasswordIsCheckedWithoutASecondSlowHash() async throws {
         let app = try await self.world()
-        let first = try await self.service().login(LoginRequest(username: "alice", password: "pw"), app: app)
+        let first = try await self.service().login(LoginRequest(username: "alice", password: "pw"), app: app, client: self.client)
         guard case .expecting(.verificationCode, .expectingCode, let interim) = first else {
             Issue.record("expected the code step, got \(first)")
             return
@@ -44,7 +47,8 @@ import Testing
         let code = try #require(self.sender.messages.last?.code)
         let second = try await self.service().login(
             LoginRequest(username: "alice", password: "pw", verificationCode: code, interimToken: interim),
-            app: app
+            app: app,
+            client: self.client
         )
         guard case .succeeded(let token) = second else {
             Issue.record("expected success, got \(second)")
@@ -57,7 +61,7 @@ import Testing
 
     @Test func unknownUsersCostADummyHash() async throws {
         let app = try await self.world()
-        let outcome = try await self.service().login(LoginRequest(username: "mallory", password: "pw"), app: app)
+        let outcome = try await self.service().login(LoginRequest(username: "mallory", password: "pw"), app: app, client: self.client)
         #expect(outcome == .failed(step: .baseAuthentication, reason: .invalidCredentials))
         #expect(self.hasher.dummies == 1)
         #expect(self.hasher.verifies == 0)
@@ -65,39 +69,40 @@ import Testing
 
     @Test func theCodeIsSentOncePerTransaction() async throws {
         let app = try await self.world()
-        let first = try await self.service().login(LoginRequest(username: "alice", password: "pw"), app: app)
+        let first = try await self.service().login(LoginRequest(username: "alice", password: "pw"), app: app, client: self.client)
         guard case .expecting(_, _, let interim) = first else { return }
-        _ = try await self.service().login(LoginRequest(username: "alice", password: "pw", interimToken: interim), app: app)
+        _ = try await self.service().login(LoginRequest(username: "alice", password: "pw", interimToken: interim), app: app, client: self.client)
         #expect(self.sender.messages.count == 1)
         self.clock.advance(by: 61)
-        _ = try await self.service().login(LoginRequest(username: "alice", password: "pw", interimToken: interim), app: app)
+        _ = try await self.service().login(LoginRequest(username: "alice", password: "pw", interimToken: interim), app: app, client: self.client)
         #expect(self.sender.messages.count == 2)
         #expect(self.sender.messages[0].code != nil)
     }
 
     @Test func anInterimTokenIsSingleUse() async throws {
         let app = try await self.world()
-        guard case .expecting(_, _, let interim) = try await self.service().login(LoginRequest(username: "alice", password: "pw"), app: app)
+        guard case .expecting(_, _, let interim) = try await self.service().login(LoginRequest(username: "alice", password: "pw"), app: app, client: self.client)
         else { return }
         let code = try #require(self.sender.messages.last?.code)
         let request = LoginRequest(verificationCode: code, interimToken: interim)
-        guard case .succeeded = try await self.service().login(request, app: app) else {
+        guard case .succeeded = try await self.service().login(request, app: app, client: self.client) else {
             Issue.record("expected success")
             return
         }
-        #expect(try await self.service().login(request, app: app) == .failed(step: .verificationCode, reason: .corruptedTicket))
+        #expect(try await self.service().login(request, app: app, client: self.client) == .failed(step: .verificationCode, reason: .corruptedTicket))
     }
 
     @Test func parallelRightCodesSucceedAtMostOnce() async throws {
         let app = try await self.world()
-        guard case .expecting(_, _, let interim) = try await self.service().login(LoginRequest(username: "alice", password: "pw"), app: app)
+        guard case .expecting(_, _, let interim) = try await self.service().login(LoginRequest(username: "alice", password: "pw"), app: app, client: self.client)
         else { return }
         let code = try #require(self.sender.messages.last?.code)
         let service = self.service()
         let successes = try await withThrowingTaskGroup(of: Bool.self) { group in
             for _ in 0..<10 {
                 group.addTask {
-                    if case .succeeded = try await service.login(LoginRequest(verificationCode: code, interimToken: interim), app: app) {
+                    let request = LoginRequest(verificationCode: code, interimToken: interim)
+                    if case .succeeded = try await service.login(request, app: app, client: LoginClient(address: "192.0.2.1")) {
                         return true
                     }
                     return false
@@ -111,7 +116,7 @@ import Testing
 
     @Test func accessTokensExpireAndStayInTheirCompany() async throws {
         let app = try await self.world(twoFactor: .none, policy: CompanyPolicy(tokenLifetime: 3600))
-        guard case .succeeded(let token) = try await self.service().login(LoginRequest(username: "alice", password: "pw"), app: app)
+        guard case .succeeded(let token) = try await self.service().login(LoginRequest(username: "alice", password: "pw"), app: app, client: self.client)
         else {
             Issue.record("expected success")
             return
@@ -129,7 +134,7 @@ import Testing
 
     @Test func aDisabledUsersTokensStopWorking() async throws {
         let app = try await self.world(twoFactor: .none)
-        guard case .succeeded(let token) = try await self.service().login(LoginRequest(username: "alice", password: "pw"), app: app)
+        guard case .succeeded(let token) = try await self.service().login(LoginRequest(username: "alice", password: "pw"), app: app, client: self.client)
         else { return }
         let validator = AccessTokenValidator(accessTokens: self.store, directory: self.store, clock: self.clock)
         let user = try #require(try await self.store.user(companyID: app.company.id, usernameKey: "alice"))

@@ -347,7 +347,8 @@ import Testing
                 == .finish(
                     LoginDecision(
                         outcome: .failed(step: .baseAuthentication, reason: .invalidCredentials),
-                        transaction: .delete(id: transaction.id, expectedVersion: transaction.version)
+                        transaction: .delete(id: transaction.id, expectedVersion: transaction.version),
+                        countsAsFailure: true
                     )
                 )
         )

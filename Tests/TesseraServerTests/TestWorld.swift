@@ -104,14 +104,20 @@ struct TestWorld {
             database: .sqlite(path: self.databasePath),
             outboxPath: self.outboxPath,
             logLevel: logLevel,
+            trustedProxies: [TrustedProxy("127.0.0.1")!, TrustedProxy("::1")!],
             clock: self.clock,
             serverKey: self.key
         )
     }
 
     /// Runs `body` against a live server on a real socket.
-    func withServer<T: Sendable>(_ body: @Sendable (Client) async throws -> T) async throws -> T {
-        let app = try await buildApplication(self.configuration())
+    func withServer<T: Sendable>(
+        trustedProxies: [TrustedProxy]? = nil,
+        _ body: @Sendable (Client) async throws -> T
+    ) async throws -> T {
+        var configuration = self.configuration()
+        if let trustedProxies { configuration.trustedProxies = trustedProxies }
+        let app = try await buildApplication(configuration)
         return try await app.test(.live) { client in try await body(Client(client: client, world: self)) }
     }
 

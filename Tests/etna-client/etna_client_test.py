@@ -26,7 +26,18 @@ import requests
 
 ALICE_PASSWORD = "Alice-Correct-Horse-42!"
 BOB_PASSWORD = "Bob-Battery-Staple-17!"
+CAROL_PASSWORD = "Carol-Pin-Owner-99!"
+CAROL_PIN = "8642"
 HTTP_TIMEOUT = 15
+
+# Every secret the run hands to or receives from the server; none may show up in its trace-level log.
+SECRETS = [ALICE_PASSWORD, BOB_PASSWORD, CAROL_PASSWORD, CAROL_PIN]
+
+
+def remember(*values):
+    for value in values:
+        if isinstance(value, str) and value:
+            SECRETS.append(value)
 
 
 class Checks:
@@ -163,6 +174,32 @@ def get_info(base, app_key, token):
     )
 
 
+def run_pin_checks(t, base, pin_key):
+    r = post_token(base, token_headers(pin_key, "carol", CAROL_PASSWORD))
+    body = json_body(r)
+    interim = body.get("Token") if isinstance(body, dict) else None
+    remember(interim)
+    t.check(
+        "PIN: first POST /token answers 202 SecutityPin/Expecting pin code",
+        r.status_code == 202 and isinstance(body, dict) and body.get("Step") == "SecutityPin"
+        and body.get("Reason") == "Expecting pin code",
+        describe(r),
+    )
+    r = post_token(base, token_headers(pin_key, "carol", CAROL_PASSWORD, pin_code="1111",
+                                       authorization="Bearer %s" % interim))
+    body = json_body(r)
+    t.check(
+        "PIN: a wrong PIN answers 202 Invalid pin",
+        r.status_code == 202 and isinstance(body, dict) and body.get("Reason") == "Invalid pin",
+        describe(r),
+    )
+    r = post_token(base, token_headers(pin_key, "carol", CAROL_PASSWORD, pin_code=CAROL_PIN,
+                                       authorization="Bearer %s" % interim))
+    body = json_body(r)
+    remember(body.get("Token") if isinstance(body, dict) else None)
+    t.check("PIN: the right PIN answers 200", r.status_code == 200, describe(r))
+
+
 def run_checks(t, base, app_key, outbox):
     # --- single factor -------------------------------------------------
     r = post_token(base, token_headers(app_key, "alice", ALICE_PASSWORD))
@@ -183,6 +220,7 @@ def run_checks(t, base, app_key, outbox):
         describe(r),
     )
     alice_token = body.get("Token") if isinstance(body, dict) else None
+    remember(alice_token)
     if isinstance(alice_token, str) and alice_token:
         r = get_info(base, app_key, alice_token)
         info = json_body(r)
@@ -205,6 +243,7 @@ def run_checks(t, base, app_key, outbox):
     body = json_body(r)
     t.check("2-FA: first POST /token answers 202", r.status_code == 202, describe(r))
     interim = body.get("Token") if isinstance(body, dict) else None
+    remember(interim)
     t.check(
         "2-FA: 202 body is Expecting/VerificationCode/'Expecting confirmation code' with a Token",
         isinstance(body, dict)
@@ -222,6 +261,7 @@ def run_checks(t, base, app_key, outbox):
         describe(r),
     )
     code = read_outbox_code(outbox, "bob@example.com")
+    remember(code)
     t.check(
         "2-FA: a 6-digit login code for bob@example.com is in the outbox",
         isinstance(code, str) and len(code) == 6 and code.isdigit(),
@@ -252,6 +292,7 @@ def run_checks(t, base, app_key, outbox):
         )
         body = json_body(r)
         bob_token = body.get("Token") if isinstance(body, dict) else None
+        remember(bob_token)
         t.check(
             "2-FA: second POST /token answers 200 Succeeded",
             r.status_code == 200
@@ -353,6 +394,14 @@ def main():
                      "--password-stdin", "--email", "bob@example.com",
                      "--two-factor", "email"],
                     stdin=BOB_PASSWORD + "\n")
+            run_cli(exe, db_url, ["company", "create", "pinco", "--require-pin"])
+            out = run_cli(exe, db_url, ["app", "create", "--company", "pinco", "--name", "mobile"])
+            pin_key = [l.strip() for l in out.splitlines() if l.strip()][-1]
+            run_cli(exe, db_url,
+                    ["user", "create", "--company", "pinco", "--username", "carol",
+                     "--password-stdin", "--pin", CAROL_PIN],
+                    stdin=CAROL_PASSWORD + "\n")
+            remember(app_key, pin_key)
             t.check("setup: company, app, alice and bob created with the CLI", True)
         except Exception as e:  # noqa: BLE001 - report any setup failure
             t.check("setup: company, app, alice and bob created with the CLI", False)
@@ -365,7 +414,7 @@ def main():
         with open(server_out, "wb") as so, open(server_err, "wb") as se:
             server = subprocess.Popen(
                 [exe, "serve", "--database", db_url, "--host", "127.0.0.1",
-                 "--port", str(port), "--outbox", outbox],
+                 "--port", str(port), "--outbox", outbox, "--log-level", "trace"],
                 stdout=so, stderr=se, stdin=subprocess.DEVNULL,
             )
         if not t.check("server: GET /healthz answers 200 within 30 s",
@@ -375,8 +424,22 @@ def main():
 
         try:
             run_checks(t, base, app_key, outbox)
+            run_pin_checks(t, base, pin_key)
         except Exception as e:  # noqa: BLE001 - a crash is a failed check
             t.check("checks ran to the end without an exception", False, repr(e))
+
+        # --- the log, at trace level, holds no secret ---
+        server.terminate()
+        server.wait(timeout=10)
+        log = b""
+        for path in (server_out, server_err):
+            with open(path, "rb") as f:
+                log += f.read()
+        t.check("log: the server logged one line per request at trace level",
+                log.count(b"path=/token") >= 8, "%d bytes of log" % len(log))
+        leaked = [s for s in SECRETS if s.encode() in log]
+        t.check("log: none of the %d secrets used appears in the server's log" % len(SECRETS),
+                not leaked, "%d secrets leaked (lengths %s)" % (len(leaked), [len(s) for s in leaked]))
         return 1 if t.failed else 0
     finally:
         if server is not None:

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A tenant: a broker's company. Its app keys and users belong to it, and its policy shapes every login.
 public struct Company: Sendable, Equatable {
     public var id: Int64
@@ -22,10 +24,54 @@ public struct CompanyPolicy: Sendable, Equatable {
     public var requirePin: Bool
     /// How long an access token lives, in seconds (at most ``maximumTokenLifetime``).
     public var tokenLifetime: Int
+    /// How failed logins are throttled.
+    public var lockout: LockoutPolicy
 
-    public init(requireTwoFactor: Bool = false, requirePin: Bool = false, tokenLifetime: Int = Self.maximumTokenLifetime) {
+    public init(
+        requireTwoFactor: Bool = false,
+        requirePin: Bool = false,
+        tokenLifetime: Int = Self.maximumTokenLifetime,
+        lockout: LockoutPolicy = LockoutPolicy()
+    ) {
         self.requireTwoFactor = requireTwoFactor
         self.requirePin = requirePin
         self.tokenLifetime = tokenLifetime
+        self.lockout = lockout
+    }
+}
+
+/// The three layers against guessing (DESIGN.md §6). Wrong passwords, codes and PINs all count as failures.
+public struct LockoutPolicy: Sendable, Equatable {
+    /// Failures of one account from one client address that throttle that pair…
+    public var deviceFailureLimit: Int
+    /// …within this many seconds (and for as long).
+    public var deviceWindow: TimeInterval
+    /// Failures of one account from anywhere that lock it (NIST SP 800-63B caps this at 100)…
+    public var accountFailureLimit: Int
+    /// …within this many seconds.
+    public var accountWindow: TimeInterval
+    /// How long an account lock lasts, in seconds.
+    public var accountLockDuration: TimeInterval
+    /// Failures from one client address, across accounts, before `/token` answers `429`…
+    public var addressFailureLimit: Int
+    /// …within this many seconds.
+    public var addressWindow: TimeInterval
+
+    public init(
+        deviceFailureLimit: Int = 10,
+        deviceWindow: TimeInterval = 15 * 60,
+        accountFailureLimit: Int = 100,
+        accountWindow: TimeInterval = 3600,
+        accountLockDuration: TimeInterval = 3600,
+        addressFailureLimit: Int = 100,
+        addressWindow: TimeInterval = 3600
+    ) {
+        self.deviceFailureLimit = deviceFailureLimit
+        self.deviceWindow = deviceWindow
+        self.accountFailureLimit = accountFailureLimit
+        self.accountWindow = accountWindow
+        self.accountLockDuration = accountLockDuration
+        self.addressFailureLimit = addressFailureLimit
+        self.addressWindow = addressWindow
     }
 }

@@ -18,18 +18,22 @@ public struct LoginDecision: Sendable, Equatable {
     public var accessToken: IssuedAccessToken?
     /// A single-purpose ticket to store before answering.
     public var ticket: Ticket?
+    /// A wrong code, PIN or resent password: counts against the account like a wrong password.
+    public var countsAsFailure: Bool
 
     public init(
         outcome: LoginOutcome,
         transaction: TransactionChange = .none,
         message: OutgoingMessage? = nil,
         accessToken: IssuedAccessToken? = nil,
-        ticket: Ticket? = nil
+        ticket: Ticket? = nil,
+        countsAsFailure: Bool = false
     ) {
         self.outcome = outcome
         self.transaction = transaction
         self.message = message
         self.accessToken = accessToken
         self.ticket = ticket
+        self.countsAsFailure = countsAsFailure
     }
 }

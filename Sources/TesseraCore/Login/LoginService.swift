@@ -1,10 +1,11 @@
 import Foundation
 
-/// Runs ``LoginStateMachine`` against the ports: loads what it asks for, verifies passwords, and makes its
-/// decision durable before the answer leaves.
+/// Runs ``LoginStateMachine`` against the ports: loads what it asks for, verifies passwords behind the
+/// ``BruteForceGuard``, records failures and audit events, and makes each decision durable before the answer
+/// leaves.
 ///
 /// ```swift
-/// let outcome = try await service.login(LoginRequest(username: "alice", password: "…"), app: app)
+/// let outcome = try await service.login(LoginRequest(username: "alice", password: "…"), app: app, client: client)
 /// ```
 public struct LoginService: Sendable {
     /// How often a request is replayed when another request changed its transaction first.
@@ -14,6 +15,8 @@ public struct LoginService: Sendable {
     let transactions: any LoginTransactionStore
     let accessTokens: any AccessTokenStore
     let tickets: any TicketStore
+    let attempts: any AttemptStore
+    let audit: any AuditLog
     let hasher: any PasswordHasher
     let sender: any CodeSender
     let clock: any WallClock
@@ -26,6 +29,8 @@ public struct LoginService: Sendable {
         transactions: any LoginTransactionStore,
         accessTokens: any AccessTokenStore,
         tickets: any TicketStore,
+        attempts: any AttemptStore,
+        audit: any AuditLog,
         hasher: any PasswordHasher,
         sender: any CodeSender,
         clock: any WallClock,
@@ -37,6 +42,8 @@ public struct LoginService: Sendable {
         self.transactions = transactions
         self.accessTokens = accessTokens
         self.tickets = tickets
+        self.attempts = attempts
+        self.audit = audit
         self.hasher = hasher
         self.sender = sender
         self.clock = clock
@@ -47,8 +54,18 @@ public struct LoginService: Sendable {
 
     /// Runs one `/token` request for the app it came from.
     ///
-    /// - Throws: ``LoginServiceError/deliveryFailed`` when a code could not be sent; storage errors as they come.
-    public func login(_ request: LoginRequest, app: ResolvedApp) async throws -> LoginOutcome {
+    /// - Throws: ``LoginServiceError/deliveryFailed`` when a code could not be sent,
+    ///   ``PasswordHashingError/overloaded`` when no hashing slot came free in time; storage errors as they come.
+    public func login(_ request: LoginRequest, app: ResolvedApp, client: LoginClient) async throws -> LoginOutcome {
+        let guardian = BruteForceGuard(policy: app.company.policy.lockout)
+        let now = self.clock.now
+        // Layer 3, before anything is hashed: an address that failed too often across accounts waits.
+        let (addressFailures, oldest) = try await self.attempts.failures(address: client.address, since: guardian.addressSince(now))
+        if let retryAfter = guardian.retryAfter(addressFailures: addressFailures, oldest: oldest, now: now) {
+            await self.record(.loginThrottled, app: app, userID: nil, client: client, outcome: "Too many attempts")
+            return .throttled(retryAfter: retryAfter)
+        }
+
         var lastStep = LoginStep.baseAuthentication
         for _ in 0..<Self.conflictRetries {
             var machine = LoginStateMachine(
@@ -59,31 +76,68 @@ public struct LoginService: Sendable {
                 limits: self.limits
             )
             var action = machine.start(now: self.clock.now)
+            var account: (usernameKey: String, user: User?)?
+            var reservation: LoginAttempt?
             while true {
                 switch action {
                 case .loadTransaction(let digest):
                     let transaction = try await self.transactions.transaction(ticketDigest: digest)
                     let user: User? = if let transaction { try await self.directory.user(id: transaction.userID) } else { nil }
                     lastStep = transaction?.step ?? lastStep
+                    if let user, transaction?.appKeyID == app.appKey.id {
+                        account = (user.usernameKey, user)
+                        // Layers 1 and 2 hold for every step: a throttled or locked account gets the ordinary answer.
+                        guard try await self.mayContinue(user.usernameKey, app: app, client: client, guardian: guardian) else {
+                            return await self.finishBlocked(app: app, user: user, client: client)
+                        }
+                    }
                     action = machine.transactionLoaded(transaction, user: user, now: self.clock.now)
                     continue
 
                 case .verifyPassword(let username, let password):
-                    let user = try await self.directory.user(companyID: app.company.id, usernameKey: Username.key(username))
-                    let matches: Bool
-                    if let user {
-                        matches = try await self.hasher.verify(password, against: user.passwordHash)
-                    } else {
+                    let usernameKey = Username.key(username)
+                    let user = try await self.directory.user(companyID: app.company.id, usernameKey: usernameKey)
+                    account = (usernameKey, user)
+                    let now = self.clock.now
+                    let attempt = LoginAttempt(
+                        id: self.generator.token(),
+                        companyID: app.company.id,
+                        usernameKey: usernameKey,
+                        address: client.address,
+                        at: now
+                    )
+                    let counts = try await self.attempts.recordAttempt(
+                        attempt,
+                        deviceSince: guardian.deviceSince(now),
+                        accountSince: guardian.accountSince(now)
+                    )
+                    let lockedUntil = try await self.attempts.lockedUntil(companyID: app.company.id, usernameKey: usernameKey, now: now)
+                    guard guardian.allowsRecorded(counts, lockedUntil: lockedUntil) else {
+                        // Not a try: forget it, spend the time of one, and answer as for a wrong password.
+                        try await self.attempts.forgetAttempt(id: attempt.id)
                         try await self.hasher.verifyDummy(password)
-                        matches = false
+                        return await self.finishBlocked(app: app, user: user, client: client)
+                    }
+                    reservation = attempt
+                    let matches: Bool
+                    do {
+                        if let user {
+                            matches = try await self.hasher.verify(password, against: user.passwordHash)
+                        } else {
+                            try await self.hasher.verifyDummy(password)
+                            matches = false
+                        }
+                    } catch {
+                        try? await self.attempts.forgetAttempt(id: attempt.id)
+                        throw error
                     }
                     action = machine.passwordChecked(user, matches: matches, now: self.clock.now)
                     continue
 
                 case .finish(let decision):
-                    if try await self.apply(decision) {
-                        return decision.outcome
-                    }
+                    guard try await self.apply(decision, app: app, user: account?.user, client: client) else { break }
+                    try await self.settle(decision, reservation: reservation, account: account, app: app, client: client, guardian: guardian)
+                    return decision.outcome
                 }
                 // Another request moved this transaction on first: replay against what it left.
                 break
@@ -92,9 +146,132 @@ public struct LoginService: Sendable {
         return .failed(step: lastStep, reason: .corruptedTicket)
     }
 
+    // MARK: Guessing
+
+    private func mayContinue(_ usernameKey: String, app: ResolvedApp, client: LoginClient, guardian: BruteForceGuard) async throws -> Bool {
+        let now = self.clock.now
+        let counts = try await self.attempts.counts(
+            companyID: app.company.id,
+            usernameKey: usernameKey,
+            address: client.address,
+            deviceSince: guardian.deviceSince(now),
+            accountSince: guardian.accountSince(now)
+        )
+        let lockedUntil = try await self.attempts.lockedUntil(companyID: app.company.id, usernameKey: usernameKey, now: now)
+        return guardian.allowsContinuing(counts, lockedUntil: lockedUntil)
+    }
+
+    private func finishBlocked(app: ResolvedApp, user: User?, client: LoginClient) async -> LoginOutcome {
+        await self.record(.loginFailed, app: app, userID: user?.id, client: client, outcome: "blocked: throttled or locked")
+        return .failed(step: .baseAuthentication, reason: .invalidCredentials)
+    }
+
+    /// After the decision is stored: keeps or forgets the password attempt, counts failures, locks, audits.
+    private func settle(
+        _ decision: LoginDecision,
+        reservation: LoginAttempt?,
+        account: (usernameKey: String, user: User?)?,
+        app: ResolvedApp,
+        client: LoginClient,
+        guardian: BruteForceGuard
+    ) async throws {
+        let now = self.clock.now
+        var failedAttempt = false
+        if let reservation {
+            if case .failed(.baseAuthentication, _) = decision.outcome {
+                failedAttempt = true
+            } else {
+                try await self.attempts.forgetAttempt(id: reservation.id)
+            }
+        }
+        if let account {
+            if decision.countsAsFailure {
+                _ = try await self.attempts.recordAttempt(
+                    LoginAttempt(
+                        id: self.generator.token(),
+                        companyID: app.company.id,
+                        usernameKey: account.usernameKey,
+                        address: client.address,
+                        at: now
+                    ),
+                    deviceSince: guardian.deviceSince(now),
+                    accountSince: guardian.accountSince(now)
+                )
+                failedAttempt = true
+            }
+            if failedAttempt {
+                try await self.lockIfNeeded(account.usernameKey, user: account.user, app: app, client: client, guardian: guardian)
+            }
+        }
+        let userID = account?.user?.id
+        switch decision.outcome {
+        case .succeeded:
+            await self.record(.loginSucceeded, app: app, userID: userID, client: client, outcome: "success")
+            await self.record(.tokenIssued, app: app, userID: userID, client: client, outcome: nil)
+        case .expecting(let step, let reason, _):
+            await self.record(.loginStep, app: app, userID: userID, client: client, outcome: "\(step.rawValue): \(reason.rawValue)")
+        case .failed(let step, let reason):
+            await self.record(.loginFailed, app: app, userID: userID, client: client, outcome: "\(step.rawValue): \(reason.rawValue)")
+        case .throttled:
+            break
+        }
+        if let message = decision.message {
+            await self.record(.codeSent, app: app, userID: message.userID, client: client, outcome: message.channel.rawValue)
+        }
+    }
+
+    private func lockIfNeeded(
+        _ usernameKey: String,
+        user: User?,
+        app: ResolvedApp,
+        client: LoginClient,
+        guardian: BruteForceGuard
+    ) async throws {
+        let now = self.clock.now
+        let counts = try await self.attempts.counts(
+            companyID: app.company.id,
+            usernameKey: usernameKey,
+            address: client.address,
+            deviceSince: guardian.deviceSince(now),
+            accountSince: guardian.accountSince(now)
+        )
+        guard guardian.shouldLock(counts) else { return }
+        let newlyLocked = try await self.attempts.lock(
+            companyID: app.company.id,
+            usernameKey: usernameKey,
+            until: now.addingTimeInterval(guardian.policy.accountLockDuration),
+            now: now
+        )
+        guard newlyLocked, let user else { return }
+        await self.record(.accountLocked, app: app, userID: user.id, client: client, outcome: "locked after \(counts.account) failures")
+        let destination: (DeliveryChannel, String)? = user.email.map { (.email, $0) } ?? user.phone.map { (.sms, $0) }
+        if let (channel, address) = destination {
+            // The user learns of the lock once; a failed notice must not turn into a failed login answer.
+            try? await self.sender.send(
+                OutgoingMessage(channel: channel, destination: address, purpose: .notice, code: nil, userID: user.id)
+            )
+        }
+    }
+
+    private func record(_ kind: AuditKind, app: ResolvedApp, userID: Int64?, client: LoginClient, outcome: String?) async {
+        // An audit write that fails must not change the answer; the storage error is visible in /readyz and logs.
+        try? await self.audit.record(
+            AuditEvent(
+                at: self.clock.now,
+                kind: kind,
+                companyID: app.company.id,
+                userID: userID,
+                appKeyID: app.appKey.id,
+                address: client.address,
+                outcome: outcome,
+                requestID: client.requestID
+            )
+        )
+    }
+
     /// Stores the decision's effects in an order that never hands out what was not stored; `false` on a
     /// concurrent change of the transaction.
-    private func apply(_ decision: LoginDecision) async throws -> Bool {
+    private func apply(_ decision: LoginDecision, app: ResolvedApp, user: User?, client: LoginClient) async throws -> Bool {
         switch decision.transaction {
         case .none:
             break

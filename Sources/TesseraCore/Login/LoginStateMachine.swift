@@ -95,8 +95,11 @@ public struct LoginStateMachine: Sendable {
             let proof = self.secrets.passwordProof(password, transactionID: transaction.id)
             guard SecretDigest.constantTimeEquals(proof, transaction.passwordProof) else {
                 return self.finish(
-                    .failed(step: .baseAuthentication, reason: .invalidCredentials),
-                    transaction: .delete(id: transaction.id, expectedVersion: transaction.version)
+                    LoginDecision(
+                        outcome: .failed(step: .baseAuthentication, reason: .invalidCredentials),
+                        transaction: .delete(id: transaction.id, expectedVersion: transaction.version),
+                        countsAsFailure: true
+                    )
                 )
             }
         }
@@ -146,17 +149,28 @@ public struct LoginStateMachine: Sendable {
             transaction.step == .baseAuthentication ? self.step(after: .baseAuthentication, for: user) : transaction.step
 
         /// Keeps the transaction (and sends a code, when one was drawn) and answers `outcome`.
-        func keep(_ outcome: LoginOutcome) -> LoginDecision {
+        func keep(_ outcome: LoginOutcome, failure: Bool = false) -> LoginDecision {
             transaction.version = start.version + 1
             let change: LoginDecision.TransactionChange =
                 isNew ? .insert(transaction) : .update(transaction, expectedVersion: start.version)
-            return LoginDecision(outcome: outcome, transaction: change, message: message)
+            return LoginDecision(outcome: outcome, transaction: change, message: message, countsAsFailure: failure)
         }
         /// Ends the transaction (if it was stored) and answers `outcome`.
-        func end(_ outcome: LoginOutcome, accessToken: IssuedAccessToken? = nil, ticket: Ticket? = nil) -> LoginDecision {
+        func end(
+            _ outcome: LoginOutcome,
+            accessToken: IssuedAccessToken? = nil,
+            ticket: Ticket? = nil,
+            failure: Bool = false
+        ) -> LoginDecision {
             let change: LoginDecision.TransactionChange =
                 isNew ? .none : .delete(id: start.id, expectedVersion: start.version)
-            return LoginDecision(outcome: outcome, transaction: change, accessToken: accessToken, ticket: ticket)
+            return LoginDecision(
+                outcome: outcome,
+                transaction: change,
+                accessToken: accessToken,
+                ticket: ticket,
+                countsAsFailure: failure
+            )
         }
 
         while let step = current {
@@ -193,9 +207,11 @@ public struct LoginStateMachine: Sendable {
                 guard isLive && matches else {
                     transaction.codeFailures += 1
                     if transaction.codeFailures >= self.limits.attempts {
-                        return self.finish(end(.failed(step: .verificationCode, reason: .invalidCode)))
+                        return self.finish(end(.failed(step: .verificationCode, reason: .invalidCode), failure: true))
                     }
-                    return self.finish(keep(.expecting(step: .verificationCode, reason: .invalidCode, token: interim)))
+                    return self.finish(
+                        keep(.expecting(step: .verificationCode, reason: .invalidCode, token: interim), failure: true)
+                    )
                 }
                 transaction.codeDigest = nil
                 transaction.codeExpiresAt = nil
@@ -223,9 +239,9 @@ public struct LoginStateMachine: Sendable {
                 guard matches else {
                     transaction.pinFailures += 1
                     if transaction.pinFailures >= self.limits.attempts {
-                        return self.finish(end(.failed(step: .securityPin, reason: .invalidPin)))
+                        return self.finish(end(.failed(step: .securityPin, reason: .invalidPin), failure: true))
                     }
-                    return self.finish(keep(.expecting(step: .securityPin, reason: .invalidPin, token: interim)))
+                    return self.finish(keep(.expecting(step: .securityPin, reason: .invalidPin, token: interim), failure: true))
                 }
                 current = self.step(after: .securityPin, for: user)
             }

@@ -15,6 +15,7 @@ public enum LoginReason: String, Sendable, Equatable {
     case corruptedTicket = "Corrupted ticket"
     case pinNotInitialised = "PIN code is not init"
     case noDeliveryChannel = "No channel to send the verification code"
+    case tooManyAttempts = "Too many attempts"
 }
 
 /// What `/token` answers, before it is put on the wire.
@@ -25,4 +26,6 @@ public enum LoginOutcome: Sendable, Equatable {
     case expecting(step: LoginStep, reason: LoginReason, token: String)
     /// The attempt failed at `step`.
     case failed(step: LoginStep, reason: LoginReason)
+    /// The client address has failed too often: nothing was checked; try again after `retryAfter` seconds.
+    case throttled(retryAfter: Int)
 }

@@ -10,3 +10,9 @@ public protocol PasswordHasher: Sendable {
     /// password costs.
     func verifyDummy(_ password: String) async throws
 }
+
+/// Why a hash was not computed.
+public enum PasswordHashingError: Error, Equatable {
+    /// Every hashing slot stayed busy past the wait bound: shed the load rather than queue without limit.
+    case overloaded
+}

@@ -1,0 +1,63 @@
+import Foundation
+
+/// What happened, for the audit trail.
+public enum AuditKind: String, Sendable, CaseIterable {
+    case loginSucceeded = "login.succeeded"
+    case loginFailed = "login.failed"
+    case loginStep = "login.step"
+    case loginThrottled = "login.throttled"
+    case accountLocked = "account.locked"
+    case accountUnlocked = "account.unlocked"
+    case codeSent = "code.sent"
+    case tokenIssued = "token.issued"
+    case companyCreated = "company.created"
+    case appKeyCreated = "app.created"
+    case appKeyRevoked = "app.revoked"
+    case userCreated = "user.created"
+    case userDisabled = "user.disabled"
+    case userEnabled = "user.enabled"
+}
+
+/// One security event. It never holds a secret: no password, code, PIN, token or key — only ids and outcomes.
+public struct AuditEvent: Sendable, Equatable {
+    public var at: Date
+    public var kind: AuditKind
+    public var companyID: Int64?
+    public var userID: Int64?
+    public var appKeyID: Int64?
+    public var address: String?
+    /// `success`, `failure`, or the step and reason of the contract (`VerificationCode: Invalid verification code`).
+    public var outcome: String?
+    public var requestID: String?
+    /// Who acted, for operator actions (`cli`).
+    public var actor: String?
+
+    public init(
+        at: Date,
+        kind: AuditKind,
+        companyID: Int64? = nil,
+        userID: Int64? = nil,
+        appKeyID: Int64? = nil,
+        address: String? = nil,
+        outcome: String? = nil,
+        requestID: String? = nil,
+        actor: String? = nil
+    ) {
+        self.at = at
+        self.kind = kind
+        self.companyID = companyID
+        self.userID = userID
+        self.appKeyID = appKeyID
+        self.address = address
+        self.outcome = outcome
+        self.requestID = requestID
+        self.actor = actor
+    }
+}
+
+/// Where audit events are kept.
+public protocol AuditLog: Sendable {
+    func record(_ event: AuditEvent) async throws
+    /// Events, newest first, optionally for one user and after a time.
+    func events(userID: Int64?, since: Date?, limit: Int) async throws -> [AuditEvent]
+}

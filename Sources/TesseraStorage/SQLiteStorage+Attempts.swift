@@ -1,0 +1,179 @@
+import Foundation
+import SQLiteNIO
+import TesseraCore
+
+extension SQLiteStorage: AttemptStore {
+    public func recordAttempt(_ attempt: LoginAttempt, deviceSince: Date, accountSince: Date) async throws -> AttemptCounts {
+        try await self.write(
+            "INSERT INTO login_failures (id, company_id, username_key, address, at) VALUES (?, ?, ?, ?, ?)",
+            [
+                .text(attempt.id), .integer(Int(attempt.companyID)), .text(attempt.usernameKey), .text(attempt.address),
+                SQLiteData(attempt.at),
+            ]
+        )
+        // Counted on the writer: it sees every insert before it, so the k-th attempt counts at least k.
+        return try await self.counts(
+            on: self.writer,
+            companyID: attempt.companyID,
+            usernameKey: attempt.usernameKey,
+            address: attempt.address,
+            deviceSince: deviceSince,
+            accountSince: accountSince
+        )
+    }
+
+    public func forgetAttempt(id: String) async throws {
+        try await self.write("DELETE FROM login_failures WHERE id = ?", [.text(id)])
+    }
+
+    public func counts(companyID: Int64, usernameKey: String, address: String, deviceSince: Date, accountSince: Date)
+        async throws -> AttemptCounts
+    {
+        try await self.counts(
+            on: self.writer,
+            companyID: companyID,
+            usernameKey: usernameKey,
+            address: address,
+            deviceSince: deviceSince,
+            accountSince: accountSince
+        )
+    }
+
+    private func counts(
+        on connection: SQLiteConnection,
+        companyID: Int64,
+        usernameKey: String,
+        address: String,
+        deviceSince: Date,
+        accountSince: Date
+    ) async throws -> AttemptCounts {
+        let rows = try await connection.query(
+            """
+            SELECT COALESCE(SUM(CASE WHEN address = ? AND at > ? THEN 1 ELSE 0 END), 0) AS device,
+                   COUNT(*) AS account
+            FROM login_failures WHERE company_id = ? AND username_key = ? AND at > ?
+            """,
+            [
+                .text(address), SQLiteData(deviceSince), .integer(Int(companyID)), .text(usernameKey),
+                SQLiteData(min(deviceSince, accountSince)),
+            ]
+        )
+        // The account window is the longer one by default; count it exactly when it is not.
+        let device = Int(rows.first?.int("device") ?? 0)
+        var account = Int(rows.first?.int("account") ?? 0)
+        if accountSince > deviceSince {
+            let exact = try await connection.query(
+                "SELECT COUNT(*) AS n FROM login_failures WHERE company_id = ? AND username_key = ? AND at > ?",
+                [.integer(Int(companyID)), .text(usernameKey), SQLiteData(accountSince)]
+            )
+            account = Int(exact.first?.int("n") ?? 0)
+        }
+        return AttemptCounts(device: device, account: account)
+    }
+
+    public func failures(address: String, since: Date) async throws -> (count: Int, oldest: Date?) {
+        let rows = try await self.writer.query(
+            "SELECT COUNT(*) AS n, MIN(at) AS oldest FROM login_failures WHERE address = ? AND at > ?",
+            [.text(address), SQLiteData(since)]
+        )
+        return (Int(rows.first?.int("n") ?? 0), rows.first?.optionalDate("oldest"))
+    }
+
+    public func lock(companyID: Int64, usernameKey: String, until: Date, now: Date) async throws -> Bool {
+        // Replace a lock that has run out; keep one that still holds.
+        let rows = try await self.write(
+            """
+            INSERT INTO account_locks (company_id, username_key, locked_at, locked_until) VALUES (?, ?, ?, ?)
+            ON CONFLICT (company_id, username_key) DO UPDATE SET locked_at = excluded.locked_at,
+                locked_until = excluded.locked_until
+            WHERE account_locks.locked_until <= ?
+            RETURNING 1
+            """,
+            [.integer(Int(companyID)), .text(usernameKey), SQLiteData(now), SQLiteData(until), SQLiteData(now)]
+        )
+        return !rows.isEmpty
+    }
+
+    public func lockedUntil(companyID: Int64, usernameKey: String, now: Date) async throws -> Date? {
+        try await self.writer.query(
+            "SELECT locked_until FROM account_locks WHERE company_id = ? AND username_key = ? AND locked_until > ?",
+            [.integer(Int(companyID)), .text(usernameKey), SQLiteData(now)]
+        ).first?.optionalDate("locked_until")
+    }
+
+    public func unlock(companyID: Int64, usernameKey: String) async throws -> Bool {
+        let locks = try await self.write(
+            "DELETE FROM account_locks WHERE company_id = ? AND username_key = ? RETURNING 1",
+            [.integer(Int(companyID)), .text(usernameKey)]
+        )
+        let failures = try await self.write(
+            "DELETE FROM login_failures WHERE company_id = ? AND username_key = ? RETURNING 1",
+            [.integer(Int(companyID)), .text(usernameKey)]
+        )
+        return !locks.isEmpty || !failures.isEmpty
+    }
+
+    /// Drops failures older than every window can reach.
+    public func purgeFailures(before date: Date) async throws {
+        try await self.write("DELETE FROM login_failures WHERE at < ?", [SQLiteData(date)])
+        try await self.write("DELETE FROM account_locks WHERE locked_until < ?", [SQLiteData(date)])
+    }
+}
+
+extension SQLiteStorage: AuditLog {
+    public func record(_ event: AuditEvent) async throws {
+        try await self.write(
+            """
+            INSERT INTO audit_events (at, kind, company_id, user_id, app_key_id, address, outcome, request_id, actor)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                SQLiteData(event.at), .text(event.kind.rawValue), SQLiteData(event.companyID), SQLiteData(event.userID),
+                SQLiteData(event.appKeyID), SQLiteData(event.address), SQLiteData(event.outcome),
+                SQLiteData(event.requestID), SQLiteData(event.actor),
+            ]
+        )
+    }
+
+    public func events(userID: Int64?, since: Date?, limit: Int) async throws -> [AuditEvent] {
+        var sql = "SELECT * FROM audit_events WHERE 1 = 1"
+        var binds: [SQLiteData] = []
+        if let userID {
+            sql += " AND user_id = ?"
+            binds.append(.integer(Int(userID)))
+        }
+        if let since {
+            sql += " AND at >= ?"
+            binds.append(SQLiteData(since))
+        }
+        sql += " ORDER BY at DESC, id DESC LIMIT ?"
+        binds.append(.integer(limit))
+        return try await self.read(sql, binds).compactMap { row in
+            guard let kind = AuditKind(rawValue: row.string("kind")) else { return nil }
+            return AuditEvent(
+                at: row.date("at"),
+                kind: kind,
+                companyID: row.optionalInt("company_id"),
+                userID: row.optionalInt("user_id"),
+                appKeyID: row.optionalInt("app_key_id"),
+                address: row.optionalString("address"),
+                outcome: row.optionalString("outcome"),
+                requestID: row.optionalString("request_id"),
+                actor: row.optionalString("actor")
+            )
+        }
+    }
+}
+
+extension SQLiteData {
+    init(_ number: Int64?) {
+        self = number.map { .integer(Int($0)) } ?? .null
+    }
+}
+
+extension SQLiteRow {
+    func optionalInt(_ name: String) -> Int64? {
+        guard let data = self.column(name), !data.isNull, let value = data.integer else { return nil }
+        return Int64(value)
+    }
+}

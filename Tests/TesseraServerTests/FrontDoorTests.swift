@@ -1,0 +1,258 @@
+import Foundation
+import Logging
+import Testing
+import TesseraCore
+import TesseraServer
+import TesseraStorage
+
+/// DESIGN.md §6 against the real server: brute force in three layers, no oracle, no enumeration.
+@Suite struct FrontDoorTests {
+    /// A client address, claimed through the trusted loopback proxy.
+    static func from(_ address: String) -> (String, String) { ("X-Forwarded-For", address) }
+
+    @Test func aGuessedPairIsThrottledWithoutAnOracleAndOtherDevicesStillGetIn() async throws {
+        let world = try await TestWorld.make()
+        defer { world.removeFiles() }
+        try await world.withServer { client in
+            let attacker = Self.from("198.51.100.7")
+            for _ in 1...12 {
+                let answer = try await client.login("alice", password: "guess-\(UUID())", [attacker])
+                #expect(answer.isFailure("BaseAuthentication", "Invalid credentials"))
+            }
+            let right = try await client.login("alice", [attacker])
+            let wrong = try await client.login("alice", password: "one more guess", [attacker])
+            #expect(right.status == wrong.status && right.body == wrong.body)
+            #expect(right.isFailure("BaseAuthentication", "Invalid credentials"))
+            let elsewhere = try await client.login("alice", [Self.from("198.51.100.8")])
+            #expect(elsewhere.isSuccess, "\(elsewhere.body)")
+            // The pair's throttle lifts by itself after its 15 minutes.
+            world.clock.advance(by: 15 * 60 + 1)
+            #expect(try await client.login("alice", [attacker]).isSuccess)
+        }
+    }
+
+    @Test func parallelGuessesNeverGetMoreTriesThanTheLimit() async throws {
+        let world = try await TestWorld.make()
+        defer { world.removeFiles() }
+        try await world.withServer { client in
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for index in 0..<20 {
+                    group.addTask {
+                        try await client.login("alice", password: "parallel guess \(index)", [Self.from("198.51.100.9")]).status
+                    }
+                }
+                return try await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+            #expect(statuses.allSatisfy { $0 == 401 })
+        }
+        let database = try await TesseraDatabase.open(.sqlite(path: world.databasePath), logger: Logger(label: "test"))
+        let events = try await database.audit.events(userID: nil, since: nil, limit: 1000)
+        await database.close()
+        let verified = events.filter { $0.kind == .loginFailed && $0.outcome == "BaseAuthentication: Invalid credentials" }
+        let refused = events.filter { $0.kind == .loginFailed && $0.outcome?.hasPrefix("blocked") == true }
+        #expect(verified.count == 10)
+        #expect(refused.count == 10)
+    }
+
+    @Test func failuresFromManyAddressesLockTheAccountUntilTimeOrUnlock() async throws {
+        let world = try await TestWorld.make()
+        defer { world.removeFiles() }
+        try await world.withServer { client in
+            // 100 failures from 20 addresses, 5 each: no single device is throttled, the account is locked.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for address in 0..<20 {
+                    group.addTask {
+                        for attempt in 0..<5 {
+                            let answer = try await client.login("bob", password: "spread \(attempt)", [Self.from("203.0.113.\(address)")])
+                            #expect(answer.isFailure("BaseAuthentication", "Invalid credentials"))
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let fresh = Self.from("192.0.2.200")
+            let locked = try await client.login("bob", [fresh])
+            #expect(locked.isFailure("BaseAuthentication", "Invalid credentials"), "\(locked.body)")
+            // Bob is told once, by email, with no code in the message.
+            let outbox = String(decoding: FileManager.default.contents(atPath: world.outboxPath) ?? Data(), as: UTF8.self)
+            let notices = outbox.split(separator: "\n").filter { $0.contains("\"notice\"") }
+            #expect(notices.count == 1)
+            #expect(notices.first?.contains("bob@example.com") == true)
+            #expect(notices.first?.contains("\"code\"") == false)
+
+            // The lock lifts by itself after an hour.
+            world.clock.advance(by: 3601)
+            let later = try await client.login("bob", [fresh])
+            #expect(later.isExpecting("VerificationCode", "Expecting confirmation code"), "\(later.body)")
+        }
+    }
+
+    @Test func unlockLiftsALockAtOnce() async throws {
+        let world = try await TestWorld.make()
+        defer { world.removeFiles() }
+        let database = try await TesseraDatabase.open(.sqlite(path: world.databasePath), logger: Logger(label: "test"))
+        let acme = try #require(try await database.directory.company(named: "acme"))
+        _ = try await database.attempts.lock(
+            companyID: acme.id,
+            usernameKey: "alice",
+            until: world.clock.now.addingTimeInterval(3600),
+            now: world.clock.now
+        )
+        try await world.withServer { (client: Client) async throws in
+            #expect(try await client.login("alice").isFailure("BaseAuthentication", "Invalid credentials"))
+            #expect(try await database.attempts.unlock(companyID: acme.id, usernameKey: "alice"))
+            #expect(try await client.login("alice").isSuccess)
+        }
+        await database.close()
+    }
+
+    @Test func sprayingAccountsFromOneAddressGets429BeforeAnyHash() async throws {
+        let world = try await TestWorld.make()
+        defer { world.removeFiles() }
+        try await world.withServer { client in
+            let sprayer = Self.from("198.51.100.66")
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for batch in 0..<4 {
+                    group.addTask {
+                        for index in 0..<25 {
+                            _ = try await client.login("user\(batch)-\(index)", password: "Winter2026!", [sprayer])
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let start = ContinuousClock.now
+            let answer = try await client.login("alice", [sprayer])
+            let elapsed = ContinuousClock.now - start
+            #expect(answer.status == 429)
+            #expect(answer.body == #"{"State":"Failed","Step":"BaseAuthentication","Reason":"Too many attempts"}"#)
+            let retryAfter = try #require(answer.headers[.retryAfter].flatMap { Int($0) })
+            #expect((1...3600).contains(retryAfter))
+            // No hash ran: far below the ~80 ms of one bcrypt verification.
+            #expect(elapsed < .milliseconds(40))
+            // Another address is not affected.
+            #expect(try await client.login("alice", [Self.from("198.51.100.67")]).isSuccess)
+            // The budget refills as the failures age out of the hour.
+            world.clock.advance(by: Double(retryAfter))
+            #expect(try await client.login("alice", [sprayer]).isSuccess)
+        }
+    }
+
+    @Test func wrongCodesCountLikeWrongPasswords() async throws {
+        let world = try await TestWorld.make()
+        defer { world.removeFiles() }
+        try await world.withServer { client in
+            let device = Self.from("198.51.100.20")
+            for _ in 0..<2 {
+                let interim = try #require(try await client.login("bob", [device]).token)
+                for _ in 0..<5 {
+                    _ = try await client.login("bob", [device, ("VerificationCode", "000000"), ("Authorization", interim)])
+                }
+            }
+            // Ten wrong codes: this device is throttled even with the right password.
+            let answer = try await client.login("bob", [device])
+            #expect(answer.isFailure("BaseAuthentication", "Invalid credentials"), "\(answer.body)")
+        }
+    }
+
+    @Test func unknownUsersTakeAsLongAsWrongPasswords() async throws {
+        let world = try await TestWorld.make()
+        defer { world.removeFiles() }
+        try await world.withServer { client in
+            // Warm up connections and the hashing pool.
+            for _ in 0..<3 { _ = try await client.login("alice", password: "warm-up", [Self.from("192.0.2.99")]) }
+            var unknown: [Duration] = []
+            var wrong: [Duration] = []
+            for index in 0..<50 {
+                // Interleaved, each from its own address, so drift and throttling touch both alike.
+                let start = ContinuousClock.now
+                _ = try await client.login("nobody-\(index)", password: "guess", [Self.from("10.1.0.\(index)")])
+                unknown.append(ContinuousClock.now - start)
+                let middle = ContinuousClock.now
+                _ = try await client.login("alice", password: "guess \(index)", [Self.from("10.2.0.\(index)")])
+                wrong.append(ContinuousClock.now - middle)
+            }
+            let medianUnknown = unknown.sorted()[25]
+            let medianWrong = wrong.sorted()[25]
+            let ratio = medianUnknown / medianWrong
+            #expect(abs(ratio - 1) < 0.10, "median unknown \(medianUnknown), wrong \(medianWrong)")
+        }
+    }
+
+    @Test func theDatabaseHoldsNoSecret() async throws {
+        let world = try await TestWorld.make()
+        defer { world.removeFiles() }
+        let used: [String] = try await world.withServer { client in
+            let single = try #require(try await client.login("alice").token)
+            let interim = try #require(try await client.login("bob").token)
+            let code = try #require(try world.codes(to: "bob@example.com").last)
+            let twoFactor = try #require(
+                try await client.login("bob", [("VerificationCode", code), ("Authorization", interim)]).token
+            )
+            let pinInterim = try #require(try await client.login("dave", app: "pinco").token)
+            let pin = try #require(try await client.login("dave", app: "pinco", [("PinCode", "2468"), ("Authorization", pinInterim)]).token)
+            let frank = try #require(try await client.login("frank", app: "pinco").token)
+            let setup = try #require(try await client.login("erin", app: "pinco").token)
+            return [single, interim, code, twoFactor, pinInterim, pin, frank, setup, "2468", "1357"]
+                + (try world.codes(to: "frank@example.com"))
+        }
+        let secrets = used + [TestWorld.password] + world.appKeys.values
+        let files = ["", "-wal", "-shm"].compactMap { FileManager.default.contents(atPath: world.databasePath + $0) }
+        #expect(!files.isEmpty)
+        for secret in secrets {
+            for file in files {
+                #expect(file.range(of: Data(secret.utf8)) == nil, "a secret of \(secret.count) characters is in the database")
+            }
+        }
+    }
+
+    @Test func auditEventsRecordTheFlowWithoutSecrets() async throws {
+        let world = try await TestWorld.make()
+        defer { world.removeFiles() }
+        try await world.withServer { client in
+            _ = try await client.login("alice", password: "wrong", [Self.from("198.51.100.30")])
+            _ = try await client.login("alice", [Self.from("198.51.100.30")])
+            _ = try await client.login("bob", [Self.from("198.51.100.30")])
+        }
+        let database = try await TesseraDatabase.open(.sqlite(path: world.databasePath), logger: Logger(label: "test"))
+        let events = try await database.audit.events(userID: nil, since: nil, limit: 100)
+        await database.close()
+        let kinds = Set(events.map(\.kind))
+        #expect(kinds.isSuperset(of: [.loginFailed, .loginSucceeded, .tokenIssued, .loginStep, .codeSent]))
+        for event in events {
+            #expect(event.address == "198.51.100.30")
+            #expect(event.companyID != nil && event.appKeyID != nil)
+            #expect(event.requestID?.isEmpty == false)
+            #expect(event.at == world.clock.now)
+        }
+        #expect(events.first { $0.kind == .loginFailed }?.outcome == "BaseAuthentication: Invalid credentials")
+        #expect(events.first { $0.kind == .codeSent }?.outcome == "email")
+    }
+
+    @Test func withoutATrustedProxyForwardedForIsIgnored() async throws {
+        let world = try await TestWorld.make()
+        defer { world.removeFiles() }
+        try await world.withServer(trustedProxies: []) { client in
+            for index in 0..<10 {
+                _ = try await client.login("alice", password: "guess", [Self.from("198.51.100.\(index)")])
+            }
+            // Ten failures from the one real socket address: claiming a new address does not help.
+            let answer = try await client.login("alice", [Self.from("198.51.100.200")])
+            #expect(answer.isFailure("BaseAuthentication", "Invalid credentials"))
+        }
+    }
+}
+
+@Suite struct TrustedProxyTests {
+    @Test func blocksAndAddresses() throws {
+        let block = try #require(TrustedProxy("10.0.0.0/8"))
+        #expect(block.contains("10.1.2.3"))
+        #expect(!block.contains("11.0.0.1"))
+        #expect(!block.contains("::1"))
+        let v6 = try #require(TrustedProxy("2001:db8::/32"))
+        #expect(v6.contains("2001:db8::1"))
+        #expect(!v6.contains("2001:db9::1"))
+        #expect(TrustedProxy("not an address") == nil)
+        #expect(TrustedProxy("10.0.0.0/33") == nil)
+    }
+}
