@@ -3,6 +3,36 @@ import SQLiteNIO
 import TesseraCore
 
 extension SQLiteStorage: AttemptStore {
+    public func reserveAttempt(
+        _ attempt: LoginAttempt,
+        deviceSince: Date,
+        deviceLimit: Int,
+        accountSince: Date,
+        accountLimit: Int
+    ) async throws -> Bool {
+        // One statement on the one writer: the check and the insert cannot interleave with another request's.
+        let rows = try await self.write(
+            """
+            INSERT INTO login_failures (id, company_id, username_key, address, at)
+            SELECT ?, ?, ?, ?, ?
+            WHERE (SELECT COUNT(*) FROM login_failures
+                   WHERE company_id = ? AND username_key = ? AND address = ? AND at > ?) < ?
+              AND (SELECT COUNT(*) FROM login_failures
+                   WHERE company_id = ? AND username_key = ? AND at > ?) < ?
+            RETURNING 1
+            """,
+            [
+                .text(attempt.id), .integer(Int(attempt.companyID)), .text(attempt.usernameKey), .text(attempt.address),
+                SQLiteData(attempt.at),
+                .integer(Int(attempt.companyID)), .text(attempt.usernameKey), .text(attempt.address),
+                SQLiteData(deviceSince), .integer(deviceLimit),
+                .integer(Int(attempt.companyID)), .text(attempt.usernameKey), SQLiteData(accountSince),
+                .integer(accountLimit),
+            ]
+        )
+        return !rows.isEmpty
+    }
+
     public func recordAttempt(_ attempt: LoginAttempt, deviceSince: Date, accountSince: Date) async throws -> AttemptCounts {
         try await self.write(
             "INSERT INTO login_failures (id, company_id, username_key, address, at) VALUES (?, ?, ?, ?, ?)",
@@ -11,7 +41,7 @@ extension SQLiteStorage: AttemptStore {
                 SQLiteData(attempt.at),
             ]
         )
-        // Counted on the writer: it sees every insert before it, so the k-th attempt counts at least k.
+        // Counted on the writer, which has seen every insert before this one.
         return try await self.counts(
             on: self.writer,
             companyID: attempt.companyID,

@@ -175,6 +175,21 @@ actor InMemoryStore: DirectoryStore, LoginTransactionStore, AccessTokenStore, Ti
         )
     }
 
+    func reserveAttempt(_ attempt: LoginAttempt, deviceSince: Date, deviceLimit: Int, accountSince: Date, accountLimit: Int)
+        async throws -> Bool
+    {
+        let counts = try await self.counts(
+            companyID: attempt.companyID,
+            usernameKey: attempt.usernameKey,
+            address: attempt.address,
+            deviceSince: deviceSince,
+            accountSince: accountSince
+        )
+        guard counts.device < deviceLimit, counts.account < accountLimit else { return false }
+        self.failures.append(attempt)
+        return true
+    }
+
     func forgetAttempt(id: String) async throws { self.failures.removeAll { $0.id == id } }
 
     func counts(companyID: Int64, usernameKey: String, address: String, deviceSince: Date, accountSince: Date) async throws

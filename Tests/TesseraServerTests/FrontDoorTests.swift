@@ -34,11 +34,14 @@ import TesseraStorage
     @Test func parallelGuessesNeverGetMoreTriesThanTheLimit() async throws {
         let world = try await TestWorld.make()
         defer { world.removeFiles() }
-        try await world.withServer { client in
+        // No load shedding here: every request must be answered on its merits.
+        try await world.withServer(hashingWait: .seconds(60)) { client in
             let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
                 for index in 0..<20 {
                     group.addTask {
-                        try await client.login("alice", password: "parallel guess \(index)", [Self.from("198.51.100.9")]).status
+                        try await client.onNewConnection { own in
+                            try await own.login("alice", password: "parallel guess \(index)", [Self.from("198.51.100.9")]).status
+                        }
                     }
                 }
                 return try await group.reduce(into: [Int]()) { $0.append($1) }
@@ -57,14 +60,18 @@ import TesseraStorage
     @Test func failuresFromManyAddressesLockTheAccountUntilTimeOrUnlock() async throws {
         let world = try await TestWorld.make()
         defer { world.removeFiles() }
-        try await world.withServer { client in
+        try await world.withServer(hashingWait: .seconds(60)) { client in
             // 100 failures from 20 addresses, 5 each: no single device is throttled, the account is locked.
             try await withThrowingTaskGroup(of: Void.self) { group in
-                for address in 0..<20 {
+                for worker in 0..<4 {
                     group.addTask {
-                        for attempt in 0..<5 {
-                            let answer = try await client.login("bob", password: "spread \(attempt)", [Self.from("203.0.113.\(address)")])
-                            #expect(answer.isFailure("BaseAuthentication", "Invalid credentials"))
+                        try await client.onNewConnection { own in
+                            for address in stride(from: worker, to: 20, by: 4) {
+                                for attempt in 0..<5 {
+                                    let answer = try await own.login("bob", password: "spread \(attempt)", [Self.from("203.0.113.\(address)")])
+                                    #expect(answer.isFailure("BaseAuthentication", "Invalid credentials"))
+                                }
+                            }
                         }
                     }
                 }
@@ -109,13 +116,15 @@ import TesseraStorage
     @Test func sprayingAccountsFromOneAddressGets429BeforeAnyHash() async throws {
         let world = try await TestWorld.make()
         defer { world.removeFiles() }
-        try await world.withServer { client in
+        try await world.withServer(hashingWait: .seconds(60)) { client in
             let sprayer = Self.from("198.51.100.66")
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for batch in 0..<4 {
                     group.addTask {
-                        for index in 0..<25 {
-                            _ = try await client.login("user\(batch)-\(index)", password: "Winter2026!", [sprayer])
+                        try await client.onNewConnection { own in
+                            for index in 0..<25 {
+                                _ = try await own.login("user\(batch)-\(index)", password: "Winter2026!", [sprayer])
+                            }
                         }
                     }
                 }
@@ -227,6 +236,31 @@ import TesseraStorage
         }
         #expect(events.first { $0.kind == .loginFailed }?.outcome == "BaseAuthentication: Invalid credentials")
         #expect(events.first { $0.kind == .codeSent }?.outcome == "email")
+    }
+
+    @Test func aFloodOfLoginsIsShedWith503InsteadOfQueueing() async throws {
+        let world = try await TestWorld.make()
+        defer { world.removeFiles() }
+        // A wait bound far below one hash: with one slot per core, most of 24 parallel logins must be shed.
+        try await world.withServer(hashingWait: .milliseconds(5)) { client in
+            let answers = try await withThrowingTaskGroup(of: Answer.self) { group in
+                for index in 0..<24 {
+                    group.addTask {
+                        try await client.onNewConnection { own in try await own.login("alice", [Self.from("198.51.101.\(index)")]) }
+                    }
+                }
+                return try await group.reduce(into: [Answer]()) { $0.append($1) }
+            }
+            let shed = answers.filter { $0.status == 503 }
+            #expect(!shed.isEmpty)
+            #expect(answers.allSatisfy { $0.status == 503 || $0.isSuccess })
+            for answer in shed {
+                #expect(answer.headers[.retryAfter] == "2")
+                #expect(answer.body == #"{"error":"The service is busy; try again"}"#)
+            }
+            // Shed attempts are not failures: the address and the account are untouched.
+            #expect(try await client.login("alice", [Self.from("198.51.101.0")]).isSuccess)
+        }
     }
 
     @Test func withoutATrustedProxyForwardedForIsIgnored() async throws {

@@ -113,10 +113,12 @@ struct TestWorld {
     /// Runs `body` against a live server on a real socket.
     func withServer<T: Sendable>(
         trustedProxies: [TrustedProxy]? = nil,
+        hashingWait: Duration? = nil,
         _ body: @Sendable (Client) async throws -> T
     ) async throws -> T {
         var configuration = self.configuration()
         if let trustedProxies { configuration.trustedProxies = trustedProxies }
+        if let hashingWait { configuration.hashingWait = hashingWait }
         let app = try await buildApplication(configuration)
         return try await app.test(.live) { client in try await body(Client(client: client, world: self)) }
     }
@@ -171,14 +173,37 @@ struct Answer: Sendable {
 struct Client: Sendable {
     let client: any TestClientProtocol
     let world: TestWorld
+    /// A connection of its own, for requests that must really run in parallel (the shared test client sends
+    /// one request at a time on one connection).
+    var ownConnection: TestClient?
+
+    init(client: any TestClientProtocol, world: TestWorld, ownConnection: TestClient? = nil) {
+        self.client = client
+        self.world = world
+        self.ownConnection = ownConnection
+    }
 
     func send(_ method: HTTPRequest.Method, _ uri: String, _ headers: [(String, String)]) async throws -> Answer {
         var fields = HTTPFields()
         for (name, value) in headers {
             fields.append(HTTPField(name: HTTPField.Name(name)!, value: value))
         }
+        if let connection = self.ownConnection {
+            let response = try await connection.execute(TestClient.Request(uri, method: method, authority: "localhost", headers: fields))
+            return Answer(status: Int(response.head.status.code), headers: response.head.headerFields, body: String(buffer: response.body ?? ByteBuffer()))
+        }
         return try await self.client.execute(uri: uri, method: method, headers: fields) { response in
             Answer(status: Int(response.status.code), headers: response.headers, body: String(buffer: response.body))
+        }
+    }
+
+    /// Runs `body` with a client on a new connection of its own.
+    func onNewConnection<T: Sendable>(_ body: @escaping @Sendable (Client) async throws -> T) async throws -> T {
+        let port = self.client.port!
+        let world = self.world
+        let client = self.client
+        return try await TestClient.withClient(host: "127.0.0.1", port: port) { connection in
+            try await body(Client(client: client, world: world, ownConnection: connection))
         }
     }
 

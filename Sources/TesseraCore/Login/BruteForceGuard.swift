@@ -15,12 +15,6 @@ public struct BruteForceGuard: Sendable {
         return max(1, Int(release.timeIntervalSince(now).rounded(.up)))
     }
 
-    /// Whether an attempt just recorded (and so counted in `counts`) may be verified.
-    public func allowsRecorded(_ counts: AttemptCounts, lockedUntil: Date?) -> Bool {
-        lockedUntil == nil && counts.device <= self.policy.deviceFailureLimit
-            && counts.account <= self.policy.accountFailureLimit
-    }
-
     /// Whether a later step of a login may go on, given the failures so far.
     public func allowsContinuing(_ counts: AttemptCounts, lockedUntil: Date?) -> Bool {
         lockedUntil == nil && counts.device < self.policy.deviceFailureLimit

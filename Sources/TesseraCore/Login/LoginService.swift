@@ -106,15 +106,19 @@ public struct LoginService: Sendable {
                         address: client.address,
                         at: now
                     )
-                    let counts = try await self.attempts.recordAttempt(
-                        attempt,
-                        deviceSince: guardian.deviceSince(now),
-                        accountSince: guardian.accountSince(now)
-                    )
                     let lockedUntil = try await self.attempts.lockedUntil(companyID: app.company.id, usernameKey: usernameKey, now: now)
-                    guard guardian.allowsRecorded(counts, lockedUntil: lockedUntil) else {
-                        // Not a try: forget it, spend the time of one, and answer as for a wrong password.
-                        try await self.attempts.forgetAttempt(id: attempt.id)
+                    var reserved = false
+                    if lockedUntil == nil {
+                        reserved = try await self.attempts.reserveAttempt(
+                            attempt,
+                            deviceSince: guardian.deviceSince(now),
+                            deviceLimit: guardian.policy.deviceFailureLimit,
+                            accountSince: guardian.accountSince(now),
+                            accountLimit: guardian.policy.accountFailureLimit
+                        )
+                    }
+                    guard reserved else {
+                        // Throttled or locked: not a try. Spend the time of one and answer as for a wrong password.
                         try await self.hasher.verifyDummy(password)
                         return await self.finishBlocked(app: app, user: user, client: client)
                     }

@@ -33,8 +33,12 @@ public struct AttemptCounts: Sendable, Equatable {
 
 /// Failure counters and account locks, counted in the database so parallel requests (and several nodes) add up.
 public protocol AttemptStore: Sendable {
-    /// Records the attempt as a failure and returns the counts that include it. Recording before verifying is
-    /// what keeps parallel guesses from overshooting a limit: the k-th request always sees at least k.
+    /// Records the attempt as a failure only if the account, from this address and from anywhere, is still under
+    /// its limits — one atomic step, so parallel guesses get exactly the limit's worth of tries, never more.
+    /// `false` when a limit is reached (nothing is recorded).
+    func reserveAttempt(_ attempt: LoginAttempt, deviceSince: Date, deviceLimit: Int, accountSince: Date, accountLimit: Int)
+        async throws -> Bool
+    /// Records a failure unconditionally (a wrong code or PIN) and returns the counts that include it.
     func recordAttempt(_ attempt: LoginAttempt, deviceSince: Date, accountSince: Date) async throws -> AttemptCounts
     /// Forgets an attempt that turned out not to be a failure (a right password, or one refused unverified).
     func forgetAttempt(id: String) async throws
