@@ -60,6 +60,19 @@ public func buildApplication(_ configuration: ServerConfiguration) async throws 
         secrets: GuessableSecrets(key: key),
         generator: configuration.generator
     )
+    let credentials = CredentialService(
+        directory: database.directory,
+        tickets: database.tickets,
+        accessTokens: database.accessTokens,
+        resetCodes: database.resetCodes,
+        attempts: database.attempts,
+        audit: database.audit,
+        hasher: hasher,
+        sender: sender,
+        clock: configuration.clock,
+        secrets: GuessableSecrets(key: key),
+        generator: configuration.generator
+    )
     let validator = AccessTokenValidator(
         accessTokens: database.accessTokens,
         directory: database.directory,
@@ -71,7 +84,10 @@ public func buildApplication(_ configuration: ServerConfiguration) async throws 
     router.add(middleware: InputLimitsMiddleware())
     HealthController(ping: database.ping).addRoutes(to: router)
     TokenController(apps: apps, login: login, trustedProxies: configuration.trustedProxies).addRoutes(to: router)
-    UserController(apps: apps, validator: validator).addRoutes(to: router)
+    let users = UserController(apps: apps, validator: validator)
+    users.addRoutes(to: router)
+    CredentialController(apps: apps, users: users, credentials: credentials, trustedProxies: configuration.trustedProxies)
+        .addRoutes(to: router)
 
     return Application(
         router: router,

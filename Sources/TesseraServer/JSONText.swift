@@ -9,12 +9,15 @@ struct JSONText {
         case bool(Bool)
         case strings([String])
         case raw(String)
+        /// Leaves the member out.
+        case omit
     }
 
     static func object(_ members: KeyValuePairs<String, Value>) -> String {
         var out = "{"
         var first = true
         for (key, value) in members {
+            if case .omit = value { continue }
             if !first { out += "," }
             first = false
             out += Self.quoted(key) + ":" + Self.render(value)
@@ -29,6 +32,7 @@ struct JSONText {
         case .bool(let flag): flag ? "true" : "false"
         case .strings(let texts): "[" + texts.map(Self.quoted).joined(separator: ",") + "]"
         case .raw(let json): json
+        case .omit: "null"
         }
     }
 

@@ -50,7 +50,7 @@ struct TokenController: Sendable {
     static func describe(_ outcome: LoginOutcome) -> String {
         switch outcome {
         case .succeeded: "Succeeded"
-        case .expecting(let step, let reason, _): "Expecting \(step.rawValue): \(reason.rawValue)"
+        case .expecting(let step, let reason, _, _): "Expecting \(step.rawValue): \(reason.rawValue)"
         case .failed(let step, let reason): "Failed \(step.rawValue): \(reason.rawValue)"
         case .throttled: "Throttled"
         }

@@ -26,12 +26,22 @@ enum Wire {
         switch outcome {
         case .succeeded(let token):
             return Self.json(.ok, JSONText.object(["State": .string("Succeeded"), "Token": .string(token)]))
-        case .expecting(let step, let reason, let token):
+        case .expecting(let step, let reason, let token, let hint):
+            // The four contract keys, and at the PIN step the user's security image and phrase as an extension.
+            let image = hint.flatMap { hint in
+                SecurityImages.named(hint.imageName).map { image in
+                    JSONText.object([
+                        "FileName": .string(image.fileName), "Content": .string(image.png.base64EncodedString()),
+                        "PersonalPhrase": .string(hint.phrase),
+                    ])
+                }
+            }
             return Self.json(
                 .accepted,
                 JSONText.object([
                     "State": .string("Expecting"), "Step": .string(step.rawValue),
                     "Reason": .string(reason.rawValue), "Token": .string(token),
+                    "SecurityImage": image.map { .raw($0) } ?? .omit,
                 ])
             )
         case .failed(let step, let reason):
@@ -67,6 +77,24 @@ enum Wire {
                 "IsSucceed": .bool(errors.isEmpty),
             ])
         )
+    }
+
+    /// ETNA's validation answer for missing or malformed fields: `400` with `ModelState`.
+    static func modelState(_ missing: [String]) -> Response {
+        let members = missing.map { field in
+            "\(JSONText.quoted("model." + field)):[\(JSONText.quoted("The \(field) field is required."))]"
+        }
+        return Self.json(
+            .badRequest,
+            JSONText.object([
+                "Message": .string("The request is invalid."), "ModelState": .raw("{" + members.joined(separator: ",") + "}"),
+            ])
+        )
+    }
+
+    /// `400` in the envelope with ETNA error codes.
+    static func refusal(_ codes: [(code: String, message: String)], status: HTTPResponse.Status = .badRequest) -> Response {
+        Self.envelope(status, model: nil, errors: codes.map(\.message), codes: codes.map(\.code))
     }
 
     /// `401` in the envelope, for a missing or invalid bearer token.

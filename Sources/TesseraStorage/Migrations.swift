@@ -143,6 +143,30 @@ enum Migrations {
                 "CREATE INDEX audit_events_at ON audit_events (at)",
             ]
         ),
+        Step(
+            version: 3,
+            statements: [
+                "ALTER TABLE companies ADD COLUMN password_min_length INTEGER NOT NULL DEFAULT 12",
+                "ALTER TABLE companies ADD COLUMN password_max_age_days INTEGER",
+                "ALTER TABLE companies ADD COLUMN revoke_sessions_on_change INTEGER NOT NULL DEFAULT 1",
+                "ALTER TABLE users ADD COLUMN password_changed_at INTEGER",
+                "UPDATE users SET password_changed_at = added_at",
+                "ALTER TABLE users ADD COLUMN password_expired INTEGER NOT NULL DEFAULT 0",
+                "ALTER TABLE users ADD COLUMN secret_question TEXT",
+                "ALTER TABLE users ADD COLUMN secret_answer_digest TEXT",
+                "ALTER TABLE users ADD COLUMN pin_image TEXT",
+                "ALTER TABLE users ADD COLUMN pin_phrase TEXT",
+                """
+                CREATE TABLE reset_codes (
+                    digest TEXT PRIMARY KEY,
+                    user_id INTEGER NOT NULL UNIQUE REFERENCES users(id),
+                    company_id INTEGER NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    expires_at INTEGER NOT NULL
+                )
+                """,
+            ]
+        ),
     ]
 
     static var latestVersion: Int { steps.last?.version ?? 0 }

@@ -165,9 +165,13 @@ extension SQLiteStorage: AuditLog {
         )
     }
 
-    public func events(userID: Int64?, since: Date?, limit: Int) async throws -> [AuditEvent] {
+    public func events(companyID: Int64?, userID: Int64?, since: Date?, limit: Int) async throws -> [AuditEvent] {
         var sql = "SELECT * FROM audit_events WHERE 1 = 1"
         var binds: [SQLiteData] = []
+        if let companyID {
+            sql += " AND company_id = ?"
+            binds.append(.integer(Int(companyID)))
+        }
         if let userID {
             sql += " AND user_id = ?"
             binds.append(.integer(Int(userID)))

@@ -9,8 +9,9 @@ extension SQLiteStorage: DirectoryStore {
                 """
                 INSERT INTO companies (name, require_2fa, require_pin, token_ttl, created_at,
                     device_failure_limit, device_window, account_failure_limit, account_window, account_lock_duration,
-                    address_failure_limit, address_window)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
+                    address_failure_limit, address_window, password_min_length, password_max_age_days,
+                    revoke_sessions_on_change)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
                 """,
                 [
                     .text(name), .integer(policy.requireTwoFactor ? 1 : 0), .integer(policy.requirePin ? 1 : 0),
@@ -18,7 +19,9 @@ extension SQLiteStorage: DirectoryStore {
                     .integer(policy.lockout.deviceFailureLimit), .integer(Int(policy.lockout.deviceWindow)),
                     .integer(policy.lockout.accountFailureLimit), .integer(Int(policy.lockout.accountWindow)),
                     .integer(Int(policy.lockout.accountLockDuration)), .integer(policy.lockout.addressFailureLimit),
-                    .integer(Int(policy.lockout.addressWindow)),
+                    .integer(Int(policy.lockout.addressWindow)), .integer(policy.passwords.minimumLength),
+                    policy.passwords.maximumAgeDays.map { .integer($0) } ?? .null,
+                    .integer(policy.passwords.revokeSessionsOnChange ? 1 : 0),
                 ]
             )
             return Company(id: rows.first?.int("id") ?? 0, name: name, policy: policy)
@@ -105,8 +108,9 @@ extension SQLiteStorage: DirectoryStore {
             let rows = try await self.write(
                 """
                 INSERT INTO users (company_id, username, username_key, password_hash, email, phone, two_factor,
-                                   pin_digest, first_name, middle_name, last_name, salutation, suffix, added_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
+                                   pin_digest, first_name, middle_name, last_name, salutation, suffix, added_at,
+                                   password_changed_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
                 """,
                 [
                     .integer(Int(user.companyID)), .text(username), .text(Username.key(username)),
@@ -114,7 +118,7 @@ extension SQLiteStorage: DirectoryStore {
                     .text(user.twoFactor.rawValue), SQLiteData(user.pinDigest),
                     SQLiteData(user.profile.firstName), SQLiteData(user.profile.middleName),
                     SQLiteData(user.profile.lastName), SQLiteData(user.profile.salutation),
-                    SQLiteData(user.profile.suffix), SQLiteData(now),
+                    SQLiteData(user.profile.suffix), SQLiteData(now), SQLiteData(now),
                 ]
             )
             return User(
@@ -154,6 +158,31 @@ extension SQLiteStorage: DirectoryStore {
         try await self.write("UPDATE users SET disabled_at = ? WHERE id = ?", [SQLiteData(date), .integer(Int(id))])
     }
 
+    public func setPassword(userID: Int64, hash: String, changedAt: Date) async throws {
+        try await self.write(
+            "UPDATE users SET password_hash = ?, password_changed_at = ?, password_expired = 0 WHERE id = ?",
+            [.text(hash), SQLiteData(changedAt), .integer(Int(userID))]
+        )
+    }
+
+    public func expirePassword(userID: Int64) async throws {
+        try await self.write("UPDATE users SET password_expired = 1 WHERE id = ?", [.integer(Int(userID))])
+    }
+
+    public func setPin(userID: Int64, digest: String, image: String?, phrase: String?) async throws {
+        try await self.write(
+            "UPDATE users SET pin_digest = ?, pin_image = ?, pin_phrase = ? WHERE id = ?",
+            [.text(digest), SQLiteData(image), SQLiteData(phrase), .integer(Int(userID))]
+        )
+    }
+
+    public func setSecretQuestion(userID: Int64, question: String?, answerDigest: String?) async throws {
+        try await self.write(
+            "UPDATE users SET secret_question = ?, secret_answer_digest = ? WHERE id = ?",
+            [SQLiteData(question), SQLiteData(answerDigest), .integer(Int(userID))]
+        )
+    }
+
     public func setPinDigest(userID: Int64, digest: String?) async throws {
         try await self.write("UPDATE users SET pin_digest = ? WHERE id = ?", [SQLiteData(digest), .integer(Int(userID))])
     }
@@ -176,6 +205,11 @@ extension SQLiteStorage: DirectoryStore {
                     accountLockDuration: TimeInterval(row.int("account_lock_duration")),
                     addressFailureLimit: Int(row.int("address_failure_limit")),
                     addressWindow: TimeInterval(row.int("address_window"))
+                ),
+                passwords: PasswordPolicy(
+                    minimumLength: Int(row.int("password_min_length")),
+                    maximumAgeDays: row.optionalInt("password_max_age_days").map { Int($0) },
+                    revokeSessionsOnChange: row.bool("revoke_sessions_on_change")
                 )
             )
         )
@@ -199,7 +233,13 @@ extension SQLiteStorage: DirectoryStore {
                 suffix: row.optionalString("suffix")
             ),
             addedAt: row.date("added_at"),
-            disabledAt: row.optionalDate("disabled_at")
+            disabledAt: row.optionalDate("disabled_at"),
+            passwordChangedAt: row.optionalDate("password_changed_at"),
+            passwordExpired: row.bool("password_expired"),
+            secretQuestion: row.optionalString("secret_question"),
+            secretAnswerDigest: row.optionalString("secret_answer_digest"),
+            pinImage: row.optionalString("pin_image"),
+            pinPhrase: row.optionalString("pin_phrase")
         )
     }
 }

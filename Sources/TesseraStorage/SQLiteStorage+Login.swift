@@ -101,6 +101,52 @@ extension SQLiteStorage: AccessTokenStore {
     }
 }
 
+extension SQLiteStorage {
+    public func revokeAll(userID: Int64, keeping: String?, at date: Date) async throws -> Int {
+        try await self.write(
+            """
+            UPDATE access_tokens SET revoked_at = ?
+            WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ? AND token_digest IS NOT ?
+            RETURNING 1
+            """,
+            [SQLiteData(date), .integer(Int(userID)), SQLiteData(date), SQLiteData(keeping)]
+        ).count
+    }
+}
+
+extension SQLiteStorage: ResetCodeStore {
+    public func replaceResetCode(_ code: ResetCode) async throws -> Bool {
+        try await self.write("DELETE FROM reset_codes WHERE user_id = ? OR expires_at <= ?", [.integer(Int(code.userID)), SQLiteData(code.createdAt)])
+        do {
+            try await self.write(
+                "INSERT INTO reset_codes (digest, user_id, company_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+                [
+                    .text(code.digest), .integer(Int(code.userID)), .integer(Int(code.companyID)),
+                    SQLiteData(code.createdAt), SQLiteData(code.expiresAt),
+                ]
+            )
+            return true
+        } catch let error as SQLiteError where error.isUniqueViolation {
+            return false
+        }
+    }
+
+    public func takeResetCode(digest: String, now: Date) async throws -> ResetCode? {
+        try await self.write(
+            "DELETE FROM reset_codes WHERE digest = ? AND expires_at > ? RETURNING *",
+            [.text(digest), SQLiteData(now)]
+        ).first.map { row in
+            ResetCode(
+                digest: row.string("digest"),
+                userID: row.int("user_id"),
+                companyID: row.int("company_id"),
+                createdAt: row.date("created_at"),
+                expiresAt: row.date("expires_at")
+            )
+        }
+    }
+}
+
 extension SQLiteStorage: TicketStore {
     public func insert(_ ticket: Ticket) async throws {
         try await self.write(

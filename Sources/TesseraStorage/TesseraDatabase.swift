@@ -10,6 +10,7 @@ public struct TesseraDatabase: Sendable {
     public var tickets: any TicketStore
     public var attempts: any AttemptStore
     public var audit: any AuditLog
+    public var resetCodes: any ResetCodeStore
     /// Removes what has expired everywhere: login transactions, old failures, run-out locks.
     public var purge: @Sendable (Date) async throws -> Void
     /// Throws when the database does not answer.
@@ -28,6 +29,7 @@ public struct TesseraDatabase: Sendable {
                 tickets: storage,
                 attempts: storage,
                 audit: storage,
+                resetCodes: storage,
                 purge: { now in
                     _ = try await storage.purgeExpired(before: now)
                     // No window reaches further back than a day.

@@ -18,7 +18,7 @@ struct AuditCommand: AsyncParsableCommand {
         @Option(help: "Only this user's events.")
         var user: String?
 
-        @Option(help: "The user's company, when several have a user by this name.")
+        @Option(help: "Only this company's events (and the company of --user, when several have one by that name).")
         var company: String?
 
         @Option(help: "Only events since this time: ISO 8601 (2026-11-29T10:00:00Z) or a duration back from now (30m, 2h, 7d).")
@@ -32,10 +32,14 @@ struct AuditCommand: AsyncParsableCommand {
             guard self.limit > 0 else { throw CommandError("--limit must be positive") }
             let events = try await self.store.withDatabase { database in
                 var userID: Int64?
+                var companyID: Int64?
                 if let user = self.user {
-                    userID = try await database.directory.requireUser(user, companyName: self.company).1.id
+                    let (company, found) = try await database.directory.requireUser(user, companyName: self.company)
+                    (companyID, userID) = (company.id, found.id)
+                } else if let company = self.company {
+                    companyID = try await database.directory.requireCompany(company).id
                 }
-                return try await database.audit.events(userID: userID, since: since, limit: self.limit)
+                return try await database.audit.events(companyID: companyID, userID: userID, since: since, limit: self.limit)
             }
             for event in events {
                 let fields: [(String, String?)] = [

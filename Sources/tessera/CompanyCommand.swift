@@ -27,6 +27,15 @@ struct CompanyCommand: AsyncParsableCommand {
         @Option(help: "Access token lifetime in seconds (1 to 86400; default 86400).")
         var tokenTtl: Int = CompanyPolicy.maximumTokenLifetime
 
+        @Option(help: "Days a password lasts before the user must change it at login (default: no limit).")
+        var passwordMaxAge: Int?
+
+        @Option(help: "The shortest new password, in characters (8 to 128).")
+        var passwordMinLength = PasswordPolicy().minimumLength
+
+        @Flag(help: "Keep a user's other sessions when they change their password or PIN (default: end them).")
+        var keepSessionsOnChange = false
+
         @Option(help: "Failures of one account from one address, within 15 minutes, that throttle that pair.")
         var maxFailuresPerDevice = LockoutPolicy().deviceFailureLimit
 
@@ -49,6 +58,12 @@ struct CompanyCommand: AsyncParsableCommand {
             ] where !(1...100_000).contains(value) {
                 throw CommandError("\(flag) must be between 1 and 100000")
             }
+            if let days = self.passwordMaxAge, !(1...3650).contains(days) {
+                throw CommandError("--password-max-age must be between 1 and 3650 days")
+            }
+            guard (8...PasswordPolicy.maximumLength).contains(self.passwordMinLength) else {
+                throw CommandError("--password-min-length must be between 8 and \(PasswordPolicy.maximumLength)")
+            }
             var lockout = LockoutPolicy()
             lockout.deviceFailureLimit = self.maxFailuresPerDevice
             lockout.accountFailureLimit = self.maxFailuresPerAccount
@@ -57,7 +72,12 @@ struct CompanyCommand: AsyncParsableCommand {
                 requireTwoFactor: self.requireTwoFactor,
                 requirePin: self.requirePin,
                 tokenLifetime: self.tokenTtl,
-                lockout: lockout
+                lockout: lockout,
+                passwords: PasswordPolicy(
+                    minimumLength: self.passwordMinLength,
+                    maximumAgeDays: self.passwordMaxAge,
+                    revokeSessionsOnChange: !self.keepSessionsOnChange
+                )
             )
             let company = try await self.store.withDatabase { database in
                 let company = try await database.directory.createCompany(name: name, policy: policy, now: Date())
@@ -85,7 +105,9 @@ struct CompanyCommand: AsyncParsableCommand {
 func describe(_ policy: CompanyPolicy) -> String {
     "2-FA \(policy.requireTwoFactor ? "required" : "per user"), PIN \(policy.requirePin ? "required" : "not required"), "
         + "tokens live \(policy.tokenLifetime) s, lockout after \(policy.lockout.deviceFailureLimit) per device / "
-        + "\(policy.lockout.accountFailureLimit) per account / \(policy.lockout.addressFailureLimit) per address"
+        + "\(policy.lockout.accountFailureLimit) per account / \(policy.lockout.addressFailureLimit) per address, "
+        + "passwords of \(policy.passwords.minimumLength)+ characters"
+        + (policy.passwords.maximumAgeDays.map { " lasting \($0) days" } ?? "")
 }
 
 extension AuditEvent {

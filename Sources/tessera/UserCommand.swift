@@ -8,7 +8,7 @@ struct UserCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "user",
         abstract: "Manage users.",
-        subcommands: [Create.self, List.self, Show.self, Disable.self, Enable.self, Unlock.self]
+        subcommands: [Create.self, List.self, Show.self, Disable.self, Enable.self, Unlock.self, ExpirePassword.self]
     )
 
     struct Create: AsyncParsableCommand {
@@ -40,6 +40,12 @@ struct UserCommand: AsyncParsableCommand {
         @Option(help: "Security PIN, 4 to 12 digits.")
         var pin: String?
 
+        @Option(help: "A secret question for password reset (with --secret-answer).")
+        var secretQuestion: String?
+
+        @Option(help: "The answer to the secret question; case and spaces do not count. Stored only as a keyed hash.")
+        var secretAnswer: String?
+
         @Option var firstName: String?
         @Option var middleName: String?
         @Option var lastName: String?
@@ -62,12 +68,29 @@ struct UserCommand: AsyncParsableCommand {
             if method == .email && email == nil { throw CommandError("--two-factor email needs --email") }
             if method == .sms && phone == nil { throw CommandError("--two-factor sms needs --phone") }
             if let pin = self.pin, !Pin.isAcceptable(pin) { throw CommandError("a PIN is 4 to 12 digits") }
+            switch (self.secretQuestion, self.secretAnswer) {
+            case (nil, nil): break
+            case (.some(let question), .some(let answer)):
+                guard !question.trimmingCharacters(in: .whitespaces).isEmpty, question.count <= 200,
+                    !answer.trimmingCharacters(in: .whitespaces).isEmpty
+                else { throw CommandError("a secret question and its answer must not be empty (question: at most 200 characters)") }
+            default: throw CommandError("give --secret-question and --secret-answer together")
+            }
             let key = try self.store.serverKey()
 
             let user = try await self.store.withDatabase { database in
                 let company = try await database.directory.requireCompany(self.company)
                 if company.policy.requireTwoFactor && email == nil && phone == nil {
                     throw CommandError("company \"\(company.name)\" requires 2-FA: give the user --email or --phone")
+                }
+                let problems = PasswordRules.problems(
+                    password,
+                    confirmation: nil,
+                    username: self.username,
+                    policy: company.policy.passwords
+                )
+                guard problems.isEmpty else {
+                    throw CommandError(problems.map { $0.message(company.policy.passwords) }.joined(separator: " "))
                 }
                 let hash = try await BcryptPasswordHasher().hash(password)
                 let user = try await database.directory.createUser(
@@ -94,6 +117,13 @@ struct UserCommand: AsyncParsableCommand {
                         digest: GuessableSecrets(key: key).pinDigest(pin, userID: user.id)
                     )
                 }
+                if let question = self.secretQuestion, let answer = self.secretAnswer {
+                    try await database.directory.setSecretQuestion(
+                        userID: user.id,
+                        question: question.trimmingCharacters(in: .whitespaces),
+                        answerDigest: GuessableSecrets(key: key).secretAnswerDigest(answer, userID: user.id)
+                    )
+                }
                 try await database.audit.record(.operator(.userCreated, companyID: company.id, userID: user.id))
                 return user
             }
@@ -113,7 +143,6 @@ struct UserCommand: AsyncParsableCommand {
                 password = line.hasSuffix("\r") ? String(line.dropLast()) : line
             }
             guard !password.isEmpty else { throw CommandError("the password is empty") }
-            guard password.count <= 128 else { throw CommandError("the password is longer than 128 characters") }
             return password
         }
     }
@@ -163,6 +192,8 @@ struct UserCommand: AsyncParsableCommand {
                 ("phone", user.phone ?? "-"),
                 ("two-factor", user.twoFactor.rawValue),
                 ("pin", user.pinDigest == nil ? "not set" : "set"),
+                ("password", user.passwordExpired ? "expired by an operator" : "changed \(user.passwordChangedAt.formatted(.iso8601))"),
+                ("secret q.", user.secretQuestion ?? "-"),
                 ("first name", user.profile.firstName ?? "-"),
                 ("middle name", user.profile.middleName ?? "-"),
                 ("last name", user.profile.lastName ?? "-"),
@@ -238,10 +269,38 @@ extension UserCommand {
             let lifted = try await self.store.withDatabase { database in
                 let (company, user) = try await database.directory.requireUser(self.username, companyName: self.company)
                 let lifted = try await database.attempts.unlock(companyID: company.id, usernameKey: user.usernameKey)
-                try await database.audit.record(.operator(.accountUnlocked, companyID: company.id, userID: user.id))
+                if lifted {
+                    try await database.audit.record(.operator(.accountUnlocked, companyID: company.id, userID: user.id))
+                }
                 return lifted
             }
             print(lifted ? "Unlocked user \"\(self.username)\"." : "User \"\(self.username)\" was not locked or throttled.")
+        }
+    }
+}
+
+extension UserCommand {
+    struct ExpirePassword: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "expire-password",
+            abstract: "Make the user change their password at the next login."
+        )
+
+        @OptionGroup var store: StoreOptions
+
+        @Argument(help: "The username.")
+        var username: String
+
+        @Option(help: "The company, when several have a user by this name.")
+        var company: String?
+
+        func run() async throws {
+            try await self.store.withDatabase { database in
+                let (company, user) = try await database.directory.requireUser(self.username, companyName: self.company)
+                try await database.directory.expirePassword(userID: user.id)
+                try await database.audit.record(.operator(.passwordExpired, companyID: company.id, userID: user.id))
+            }
+            print("The password of \"\(self.username)\" has expired: the next login must change it.")
         }
     }
 }

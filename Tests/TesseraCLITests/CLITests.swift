@@ -152,10 +152,10 @@ import TesseraStorage
         defer { self.cleanUp() }
         try self.tessera(["company", "create", "acme"])
         try self.tessera(["company", "create", "strict", "--require-2fa"])
-        let ok = try self.tessera(["user", "create", "--company", "acme", "--username", "bob", "--password", "pw-for-bob"])
+        let ok = try self.tessera(["user", "create", "--company", "acme", "--username", "bob", "--password", "bob-password-long-enough"])
         #expect(ok.status == 0, "\(ok.stderr)")
 
-        let base = ["user", "create", "--company", "acme", "--password", "some password"]
+        let base = ["user", "create", "--company", "acme", "--password", "some long password here"]
         self.expectFailure(try self.tessera(base + ["--username", "BOB"]), mentioning: "already exists")
         self.expectFailure(
             try self.tessera(["user", "create", "--company", "nope", "--username", "x", "--password", "p"]),
@@ -180,12 +180,21 @@ import TesseraStorage
             mentioning: "requires 2-FA"
         )
         self.expectFailure(try self.tessera(["user", "show", "nobody"]), mentioning: "no user")
+        let weak = ["user", "create", "--company", "acme", "--username", "erin-the-trader", "--password"]
+        self.expectFailure(try self.tessera(weak + ["short-pw"]), mentioning: "at least 12 characters")
+        self.expectFailure(try self.tessera(weak + ["1qaz2wsx3edc"]), mentioning: "most common passwords")
+        self.expectFailure(try self.tessera(weak + ["Erin-The-Trader"]), mentioning: "must not be the username")
+        self.expectFailure(try self.tessera(weak + [String(repeating: "x", count: 129)]), mentioning: "at most 128")
+        self.expectFailure(
+            try self.tessera(base + ["--username", "q", "--secret-question", "Pet?"]),
+            mentioning: "--secret-answer together"
+        )
     }
 
     @Test func disableAndEnable() async throws {
         defer { self.cleanUp() }
         try self.tessera(["company", "create", "acme"])
-        try self.tessera(["user", "create", "--company", "acme", "--username", "carol", "--password", "pw-for-carol"])
+        try self.tessera(["user", "create", "--company", "acme", "--username", "carol", "--password", "carol-password-long-enough"])
         #expect(try self.tessera(["user", "disable", "carol", "--company", "acme"]).status == 0)
         #expect(try self.tessera(["user", "show", "carol"]).stdout.contains("disabled"))
         #expect(try self.tessera(["user", "enable", "carol"]).status == 0)
@@ -195,7 +204,7 @@ import TesseraStorage
     @Test func unlockLiftsALockAndAuditListShowsOperatorActions() async throws {
         defer { self.cleanUp() }
         try self.tessera(["company", "create", "acme", "--max-failures-per-account", "50"])
-        try self.tessera(["user", "create", "--company", "acme", "--username", "dana", "--password", "pw-for-dana"])
+        try self.tessera(["user", "create", "--company", "acme", "--username", "dana", "--password", "dana-password-long-enough"])
         let database = try await self.open()
         let company = try #require(try await database.directory.company(named: "acme"))
         #expect(company.policy.lockout.accountFailureLimit == 50)
@@ -215,7 +224,7 @@ import TesseraStorage
         #expect(audit.stdout.contains("account.unlocked"))
         #expect(audit.stdout.contains("user.created"))
         #expect(audit.stdout.contains("actor=cli"))
-        #expect(!audit.stdout.contains("pw-for-dana"))
+        #expect(!audit.stdout.contains("dana-password-long-enough"))
         let all = try self.tessera(["audit", "list"])
         #expect(all.stdout.contains("company.created"))
         self.expectFailure(try self.tessera(["audit", "list", "--since", "yesterday-ish"]), mentioning: "--since")

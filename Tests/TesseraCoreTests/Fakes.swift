@@ -128,6 +128,34 @@ actor InMemoryStore: DirectoryStore, LoginTransactionStore, AccessTokenStore, Ti
     func setUserDisabled(id: Int64, at date: Date?) async throws { self.usersByID[id]?.disabledAt = date }
     func setPinDigest(userID: Int64, digest: String?) async throws { self.usersByID[userID]?.pinDigest = digest }
 
+    func setPassword(userID: Int64, hash: String, changedAt: Date) async throws {
+        self.usersByID[userID]?.passwordHash = hash
+        self.usersByID[userID]?.passwordChangedAt = changedAt
+        self.usersByID[userID]?.passwordExpired = false
+    }
+
+    func expirePassword(userID: Int64) async throws { self.usersByID[userID]?.passwordExpired = true }
+
+    func setPin(userID: Int64, digest: String, image: String?, phrase: String?) async throws {
+        self.usersByID[userID]?.pinDigest = digest
+        self.usersByID[userID]?.pinImage = image
+        self.usersByID[userID]?.pinPhrase = phrase
+    }
+
+    func setSecretQuestion(userID: Int64, question: String?, answerDigest: String?) async throws {
+        self.usersByID[userID]?.secretQuestion = question
+        self.usersByID[userID]?.secretAnswerDigest = answerDigest
+    }
+
+    func revokeAll(userID: Int64, keeping: String?, at date: Date) async throws -> Int {
+        var count = 0
+        for (digest, record) in self.tokens where record.userID == userID && record.revokedAt == nil && digest != keeping {
+            self.tokens[digest]?.revokedAt = date
+            count += 1
+        }
+        return count
+    }
+
     func insert(_ transaction: LoginTransaction) async throws { self.transactions[transaction.id] = transaction }
 
     func transaction(ticketDigest: String) async throws -> LoginTransaction? {
@@ -228,7 +256,10 @@ actor InMemoryStore: DirectoryStore, LoginTransactionStore, AccessTokenStore, Ti
 
     func record(_ event: AuditEvent) async throws { self.auditEvents.append(event) }
 
-    func events(userID: Int64?, since: Date?, limit: Int) async throws -> [AuditEvent] {
-        Array(self.auditEvents.filter { userID == nil || $0.userID == userID }.reversed().prefix(limit))
+    func events(companyID: Int64?, userID: Int64?, since: Date?, limit: Int) async throws -> [AuditEvent] {
+        Array(
+            self.auditEvents.filter { (userID == nil || $0.userID == userID) && (companyID == nil || $0.companyID == companyID) }
+                .reversed().prefix(limit)
+        )
     }
 }

@@ -40,7 +40,7 @@ import Testing
     @Test func resentPasswordIsCheckedWithoutASecondSlowHash() async throws {
         let app = try await self.world()
         let first = try await self.service().login(LoginRequest(username: "alice", password: "pw"), app: app, client: self.client)
-        guard case .expecting(.verificationCode, .expectingCode, let interim) = first else {
+        guard case .expecting(.verificationCode, .expectingCode, let interim, _) = first else {
             Issue.record("expected the code step, got \(first)")
             return
         }
@@ -70,7 +70,7 @@ import Testing
     @Test func theCodeIsSentOncePerTransaction() async throws {
         let app = try await self.world()
         let first = try await self.service().login(LoginRequest(username: "alice", password: "pw"), app: app, client: self.client)
-        guard case .expecting(_, _, let interim) = first else { return }
+        guard case .expecting(_, _, let interim, _) = first else { return }
         _ = try await self.service().login(LoginRequest(username: "alice", password: "pw", interimToken: interim), app: app, client: self.client)
         #expect(self.sender.messages.count == 1)
         self.clock.advance(by: 61)
@@ -81,7 +81,7 @@ import Testing
 
     @Test func anInterimTokenIsSingleUse() async throws {
         let app = try await self.world()
-        guard case .expecting(_, _, let interim) = try await self.service().login(LoginRequest(username: "alice", password: "pw"), app: app, client: self.client)
+        guard case .expecting(_, _, let interim, _) = try await self.service().login(LoginRequest(username: "alice", password: "pw"), app: app, client: self.client)
         else { return }
         let code = try #require(self.sender.messages.last?.code)
         let request = LoginRequest(verificationCode: code, interimToken: interim)
@@ -94,7 +94,7 @@ import Testing
 
     @Test func parallelRightCodesSucceedAtMostOnce() async throws {
         let app = try await self.world()
-        guard case .expecting(_, _, let interim) = try await self.service().login(LoginRequest(username: "alice", password: "pw"), app: app, client: self.client)
+        guard case .expecting(_, _, let interim, _) = try await self.service().login(LoginRequest(username: "alice", password: "pw"), app: app, client: self.client)
         else { return }
         let code = try #require(self.sender.messages.last?.code)
         let service = self.service()

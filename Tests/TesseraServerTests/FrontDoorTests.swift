@@ -49,7 +49,7 @@ import TesseraStorage
             #expect(statuses.allSatisfy { $0 == 401 })
         }
         let database = try await TesseraDatabase.open(.sqlite(path: world.databasePath), logger: Logger(label: "test"))
-        let events = try await database.audit.events(userID: nil, since: nil, limit: 1000)
+        let events = try await database.audit.events(companyID: nil, userID: nil, since: nil, limit: 1000)
         await database.close()
         let verified = events.filter { $0.kind == .loginFailed && $0.outcome == "BaseAuthentication: Invalid credentials" }
         let refused = events.filter { $0.kind == .loginFailed && $0.outcome?.hasPrefix("blocked") == true }
@@ -224,7 +224,7 @@ import TesseraStorage
             _ = try await client.login("bob", [Self.from("198.51.100.30")])
         }
         let database = try await TesseraDatabase.open(.sqlite(path: world.databasePath), logger: Logger(label: "test"))
-        let events = try await database.audit.events(userID: nil, since: nil, limit: 100)
+        let events = try await database.audit.events(companyID: nil, userID: nil, since: nil, limit: 100)
         await database.close()
         let kinds = Set(events.map(\.kind))
         #expect(kinds.isSuperset(of: [.loginFailed, .loginSucceeded, .tokenIssued, .loginStep, .codeSent]))

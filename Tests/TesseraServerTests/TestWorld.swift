@@ -91,6 +91,21 @@ struct TestWorld {
         try await app("shortco", shortco)
         _ = try await user("gina", shortco)
 
+        let quinn = try await user("quinn", acme)
+        try await directory.setSecretQuestion(
+            userID: quinn.id,
+            question: "Name of your first pet?",
+            answerDigest: secrets.secretAnswerDigest("Rex the Dog", userID: quinn.id)
+        )
+
+        let expco = try await company("expco", CompanyPolicy(passwords: PasswordPolicy(maximumAgeDays: 30)))
+        try await app("expco", expco)
+        _ = try await user("ivan", expco)
+
+        let keepco = try await company("keepco", CompanyPolicy(passwords: PasswordPolicy(revokeSessionsOnChange: false)))
+        try await app("keepco", keepco)
+        _ = try await user("kim", keepco)
+
         let otherco = try await company("otherco", CompanyPolicy(requireTwoFactor: true))
         try await app("otherco", otherco)
         _ = try await user("alice", otherco)
@@ -123,12 +138,18 @@ struct TestWorld {
         return try await app.test(.live) { client in try await body(Client(client: client, world: self)) }
     }
 
-    /// The codes written to the outbox for `destination`, oldest first.
-    func codes(to destination: String) throws -> [String] {
+    /// The codes written to the outbox for `destination`, oldest first (of one purpose, when given).
+    func codes(to destination: String, purpose: String? = nil) throws -> [String] {
+        try self.messages(to: destination).filter { purpose == nil || $0["purpose"] as? String == purpose }
+            .compactMap { $0["code"] as? String }
+    }
+
+    /// The outbox lines for `destination`, oldest first.
+    func messages(to destination: String) throws -> [[String: any Sendable]] {
         guard let data = FileManager.default.contents(atPath: self.outboxPath) else { return [] }
         return try String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap { line in
-            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
-            return object?["to"] as? String == destination ? object?["code"] as? String : nil
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: any Sendable]
+            return object?["to"] as? String == destination ? object : nil
         }
     }
 
@@ -155,6 +176,15 @@ struct Answer: Sendable {
             && self.json["State"] as? String == "Failed" && self.json["Step"] as? String == step
             && self.json["Reason"] as? String == reason
     }
+
+    /// Whether the body is ETNA's envelope refusing with this error code.
+    func refuses(_ code: String) -> Bool {
+        (400..<500).contains(self.status) && self.json["IsSucceed"] as? Bool == false
+            && (self.json["ErrorsCode"] as? [String])?.contains(code) == true
+    }
+
+    /// Whether the body is ETNA's envelope with `IsSucceed: true`.
+    var succeeded: Bool { self.status == 200 && self.json["IsSucceed"] as? Bool == true }
 
     /// Whether the body is exactly a `202` with these step and reason and a token.
     func isExpecting(_ step: String, _ reason: String) -> Bool {
@@ -217,6 +247,24 @@ struct Client: Sendable {
         async throws -> Answer
     {
         try await self.token(app: app, [("Username", username), ("Password", password)] + extra)
+    }
+
+    /// A JSON request to a `v1.0` endpoint with the app key, and a bearer when given.
+    func json(
+        _ method: HTTPRequest.Method,
+        _ uri: String,
+        app: String = "acme",
+        bearer: String? = nil,
+        _ body: [String: String]
+    ) async throws -> Answer {
+        var fields = HTTPFields()
+        fields.append(HTTPField(name: HTTPField.Name("Et-App-Key")!, value: self.world.appKeys[app] ?? app))
+        fields.append(HTTPField(name: .contentType, value: "application/json"))
+        if let bearer { fields.append(HTTPField(name: .authorization, value: "Bearer \(bearer)")) }
+        let data = try JSONSerialization.data(withJSONObject: body)
+        return try await self.client.execute(uri: uri, method: method, headers: fields, body: ByteBuffer(bytes: data)) { response in
+            Answer(status: Int(response.status.code), headers: response.headers, body: String(buffer: response.body))
+        }
     }
 
     /// `GET /v1.0/users/@me/info` with a bearer token.

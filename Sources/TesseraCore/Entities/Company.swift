@@ -26,17 +26,21 @@ public struct CompanyPolicy: Sendable, Equatable {
     public var tokenLifetime: Int
     /// How failed logins are throttled.
     public var lockout: LockoutPolicy
+    /// What a new password must be, and how long one lasts.
+    public var passwords: PasswordPolicy
 
     public init(
         requireTwoFactor: Bool = false,
         requirePin: Bool = false,
         tokenLifetime: Int = Self.maximumTokenLifetime,
-        lockout: LockoutPolicy = LockoutPolicy()
+        lockout: LockoutPolicy = LockoutPolicy(),
+        passwords: PasswordPolicy = PasswordPolicy()
     ) {
         self.requireTwoFactor = requireTwoFactor
         self.requirePin = requirePin
         self.tokenLifetime = tokenLifetime
         self.lockout = lockout
+        self.passwords = passwords
     }
 }
 
@@ -73,5 +77,30 @@ public struct LockoutPolicy: Sendable, Equatable {
         self.accountLockDuration = accountLockDuration
         self.addressFailureLimit = addressFailureLimit
         self.addressWindow = addressWindow
+    }
+}
+
+/// The company's rules for passwords.
+public struct PasswordPolicy: Sendable, Equatable {
+    /// The longest password accepted, in characters. Never truncated.
+    public static let maximumLength = 128
+
+    /// The shortest password accepted, in characters.
+    public var minimumLength: Int
+    /// Days a password lasts before `/token` asks for a new one; `nil` for no limit.
+    public var maximumAgeDays: Int?
+    /// On a password or PIN change, end every other live session of the user.
+    public var revokeSessionsOnChange: Bool
+
+    public init(minimumLength: Int = 12, maximumAgeDays: Int? = nil, revokeSessionsOnChange: Bool = true) {
+        self.minimumLength = minimumLength
+        self.maximumAgeDays = maximumAgeDays
+        self.revokeSessionsOnChange = revokeSessionsOnChange
+    }
+
+    /// Whether a password set at `changedAt` has outlived its age at `now`.
+    public func isExpired(changedAt: Date, now: Date) -> Bool {
+        guard let days = self.maximumAgeDays else { return false }
+        return now.timeIntervalSince(changedAt) > Double(days) * 86_400
     }
 }

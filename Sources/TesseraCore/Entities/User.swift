@@ -23,6 +23,16 @@ public struct User: Sendable, Equatable {
     public var profile: UserProfile
     public var addedAt: Date
     public var disabledAt: Date?
+    /// When the password was last set; with the company's maximum age, when it expires.
+    public var passwordChangedAt: Date
+    /// Set by an operator (`tessera user expire-password`): the next login must change the password.
+    public var passwordExpired: Bool
+    /// The secret question for password reset, and the keyed digest of its normalised answer.
+    public var secretQuestion: String?
+    public var secretAnswerDigest: String?
+    /// The security image and phrase the user chose with their PIN, shown at the PIN step.
+    public var pinImage: String?
+    public var pinPhrase: String?
 
     public init(
         id: Int64,
@@ -35,7 +45,13 @@ public struct User: Sendable, Equatable {
         pinDigest: String? = nil,
         profile: UserProfile = UserProfile(),
         addedAt: Date,
-        disabledAt: Date? = nil
+        disabledAt: Date? = nil,
+        passwordChangedAt: Date? = nil,
+        passwordExpired: Bool = false,
+        secretQuestion: String? = nil,
+        secretAnswerDigest: String? = nil,
+        pinImage: String? = nil,
+        pinPhrase: String? = nil
     ) {
         self.id = id
         self.companyID = companyID
@@ -48,6 +64,12 @@ public struct User: Sendable, Equatable {
         self.profile = profile
         self.addedAt = addedAt
         self.disabledAt = disabledAt
+        self.passwordChangedAt = passwordChangedAt ?? addedAt
+        self.passwordExpired = passwordExpired
+        self.secretQuestion = secretQuestion
+        self.secretAnswerDigest = secretAnswerDigest
+        self.pinImage = pinImage
+        self.pinPhrase = pinPhrase
     }
 
     public var isDisabled: Bool { self.disabledAt != nil }

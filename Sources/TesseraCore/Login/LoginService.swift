@@ -139,7 +139,15 @@ public struct LoginService: Sendable {
                     continue
 
                 case .finish(let decision):
-                    guard try await self.apply(decision, app: app, user: account?.user, client: client) else { break }
+                    let applied: Bool
+                    do {
+                        applied = try await self.apply(decision, app: app, user: account?.user, client: client)
+                    } catch {
+                        // Not answered on its merits (a code that could not be sent): not a failure.
+                        if let reservation { try? await self.attempts.forgetAttempt(id: reservation.id) }
+                        throw error
+                    }
+                    guard applied else { break }
                     try await self.settle(decision, reservation: reservation, account: account, app: app, client: client, guardian: guardian)
                     return decision.outcome
                 }
@@ -212,7 +220,7 @@ public struct LoginService: Sendable {
         case .succeeded:
             await self.record(.loginSucceeded, app: app, userID: userID, client: client, outcome: "success")
             await self.record(.tokenIssued, app: app, userID: userID, client: client, outcome: nil)
-        case .expecting(let step, let reason, _):
+        case .expecting(let step, let reason, _, _):
             await self.record(.loginStep, app: app, userID: userID, client: client, outcome: "\(step.rawValue): \(reason.rawValue)")
         case .failed(let step, let reason):
             await self.record(.loginFailed, app: app, userID: userID, client: client, outcome: "\(step.rawValue): \(reason.rawValue)")

@@ -118,6 +118,12 @@ public struct LoginStateMachine: Sendable {
         else {
             return self.finish(.failed(step: .baseAuthentication, reason: .invalidCredentials))
         }
+        if user.passwordExpired || self.app.company.policy.passwords.isExpired(changedAt: user.passwordChangedAt, now: now) {
+            // The password was right but has run out: only a password-change ticket, no transaction.
+            let (token, ticket) = self.ticket(.passwordChange, for: user, now: now)
+            let outcome = LoginOutcome.expecting(step: .baseAuthentication, reason: .passwordExpired, token: token)
+            return self.finish(LoginDecision(outcome: outcome, ticket: ticket))
+        }
         let id = self.generator.token()
         let interim = self.generator.token()
         let transaction = LoginTransaction(
@@ -219,20 +225,13 @@ public struct LoginStateMachine: Sendable {
 
             case .securityPin:
                 guard let pinDigest = user.pinDigest else {
-                    let token = self.generator.token()
-                    let ticket = Ticket(
-                        digest: SecretDigest.sha256(token),
-                        userID: user.id,
-                        appKeyID: self.app.appKey.id,
-                        purpose: .pinSetup,
-                        createdAt: now,
-                        expiresAt: now.addingTimeInterval(self.limits.ticketLifetime)
-                    )
+                    let (token, ticket) = self.ticket(.pinSetup, for: user, now: now)
                     let outcome = LoginOutcome.expecting(step: .securityPin, reason: .pinNotInitialised, token: token)
                     return self.finish(end(outcome, ticket: ticket))
                 }
+                let hint = user.pinImage.map { PinHint(imageName: $0, phrase: user.pinPhrase) }
                 guard let pin = self.request.pin else {
-                    return self.finish(keep(.expecting(step: .securityPin, reason: .expectingPin, token: interim)))
+                    return self.finish(keep(.expecting(step: .securityPin, reason: .expectingPin, token: interim, hint: hint)))
                 }
                 let matches = pin.utf8.count <= self.limits.maximumCredentialLength
                     && SecretDigest.constantTimeEquals(self.secrets.pinDigest(pin, userID: user.id), pinDigest)
@@ -241,7 +240,9 @@ public struct LoginStateMachine: Sendable {
                     if transaction.pinFailures >= self.limits.attempts {
                         return self.finish(end(.failed(step: .securityPin, reason: .invalidPin), failure: true))
                     }
-                    return self.finish(keep(.expecting(step: .securityPin, reason: .invalidPin, token: interim), failure: true))
+                    return self.finish(
+                        keep(.expecting(step: .securityPin, reason: .invalidPin, token: interim, hint: hint), failure: true)
+                    )
                 }
                 current = self.step(after: .securityPin, for: user)
             }
@@ -261,6 +262,20 @@ public struct LoginStateMachine: Sendable {
             )
         )
         return self.finish(end(.succeeded(token: token), accessToken: issued))
+    }
+
+    /// A new single-purpose ticket for the user: the token for the client and the record to store.
+    private func ticket(_ purpose: TicketPurpose, for user: User, now: Date) -> (String, Ticket) {
+        let token = self.generator.token()
+        let ticket = Ticket(
+            digest: SecretDigest.sha256(token),
+            userID: user.id,
+            appKeyID: self.app.appKey.id,
+            purpose: purpose,
+            createdAt: now,
+            expiresAt: now.addingTimeInterval(self.limits.ticketLifetime)
+        )
+        return (token, ticket)
     }
 
     // MARK: Policy

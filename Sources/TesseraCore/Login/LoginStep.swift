@@ -16,14 +16,27 @@ public enum LoginReason: String, Sendable, Equatable {
     case pinNotInitialised = "PIN code is not init"
     case noDeliveryChannel = "No channel to send the verification code"
     case tooManyAttempts = "Too many attempts"
+    case passwordExpired = "Your Password has expired and must be changed"
+}
+
+/// What the PIN step shows the user so they know the server is theirs: the image and phrase they chose.
+public struct PinHint: Sendable, Equatable {
+    public var imageName: String
+    public var phrase: String?
+
+    public init(imageName: String, phrase: String?) {
+        self.imageName = imageName
+        self.phrase = phrase
+    }
 }
 
 /// What `/token` answers, before it is put on the wire.
 public enum LoginOutcome: Sendable, Equatable {
     /// Every required step passed: an access token.
     case succeeded(token: String)
-    /// The flow waits for `step`; `token` is the interim token (or a single-purpose ticket) to send back.
-    case expecting(step: LoginStep, reason: LoginReason, token: String)
+    /// The flow waits for `step`; `token` is the interim token (or a single-purpose ticket) to send back. At the PIN
+    /// step, `hint` carries the user's security image and phrase.
+    case expecting(step: LoginStep, reason: LoginReason, token: String, hint: PinHint? = nil)
     /// The attempt failed at `step`.
     case failed(step: LoginStep, reason: LoginReason)
     /// The client address has failed too often: nothing was checked; try again after `retryAfter` seconds.

@@ -16,6 +16,12 @@ public enum AuditKind: String, Sendable, CaseIterable {
     case userCreated = "user.created"
     case userDisabled = "user.disabled"
     case userEnabled = "user.enabled"
+    case passwordChanged = "password.changed"
+    case passwordExpired = "password.expired"
+    case pinChanged = "pin.changed"
+    case resetRequested = "reset.requested"
+    case resetRedeemed = "reset.redeemed"
+    case tokensRevoked = "tokens.revoked"
 }
 
 /// One security event. It never holds a secret: no password, code, PIN, token or key — only ids and outcomes.
@@ -58,6 +64,6 @@ public struct AuditEvent: Sendable, Equatable {
 /// Where audit events are kept.
 public protocol AuditLog: Sendable {
     func record(_ event: AuditEvent) async throws
-    /// Events, newest first, optionally for one user and after a time.
-    func events(userID: Int64?, since: Date?, limit: Int) async throws -> [AuditEvent]
+    /// Events, newest first, optionally for one company, one user and after a time.
+    func events(companyID: Int64?, userID: Int64?, since: Date?, limit: Int) async throws -> [AuditEvent]
 }

@@ -20,6 +20,14 @@ public protocol DirectoryStore: Sendable {
     func users(companyID: Int64) async throws -> [User]
     func setUserDisabled(id: Int64, at: Date?) async throws
     func setPinDigest(userID: Int64, digest: String?) async throws
+    /// Sets a new password hash; clears an operator's expiry mark.
+    func setPassword(userID: Int64, hash: String, changedAt: Date) async throws
+    /// Marks the password expired: the next login must change it.
+    func expirePassword(userID: Int64) async throws
+    /// Sets the PIN with the image and phrase the user chose.
+    func setPin(userID: Int64, digest: String, image: String?, phrase: String?) async throws
+    /// Sets (or clears, with `nil`) the secret question and the keyed digest of its answer.
+    func setSecretQuestion(userID: Int64, question: String?, answerDigest: String?) async throws
 }
 
 /// The fields of a user an operator creates.
@@ -73,6 +81,35 @@ public protocol AccessTokenStore: Sendable {
     /// Stores the record durably before it returns.
     func insert(_ record: AccessTokenRecord) async throws
     func accessToken(digest: String) async throws -> AccessTokenRecord?
+    /// Revokes every live token of the user but `keeping` (a digest); returns how many.
+    func revokeAll(userID: Int64, keeping: String?, at: Date) async throws -> Int
+}
+
+/// A password-reset code waiting to be redeemed. Found by the keyed digest of the code alone, as ETNA's
+/// redeem call carries no username.
+public struct ResetCode: Sendable, Equatable {
+    public var digest: String
+    public var userID: Int64
+    public var companyID: Int64
+    public var createdAt: Date
+    public var expiresAt: Date
+
+    public init(digest: String, userID: Int64, companyID: Int64, createdAt: Date, expiresAt: Date) {
+        self.digest = digest
+        self.userID = userID
+        self.companyID = companyID
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+    }
+}
+
+/// Reset codes.
+public protocol ResetCodeStore: Sendable {
+    /// Stores a code, replacing any earlier code of the user; `false` when another user's live code has the same
+    /// digest (draw again).
+    func replaceResetCode(_ code: ResetCode) async throws -> Bool
+    /// Removes and returns the live code with this digest: a code is redeemed once.
+    func takeResetCode(digest: String, now: Date) async throws -> ResetCode?
 }
 
 /// Single-purpose tickets (PIN setup, password change).

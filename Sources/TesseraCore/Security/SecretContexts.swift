@@ -17,6 +17,18 @@ public struct GuessableSecrets: Sendable {
         self.key.digest(code, context: "login-code:\(transactionID)")
     }
 
+    /// A user's answer to their secret question, normalised: case and white space do not count.
+    public func secretAnswerDigest(_ answer: String, userID: Int64) -> String {
+        let normalised = answer.precomposedStringWithCanonicalMapping.lowercased()
+            .unicodeScalars.filter { !$0.properties.isWhitespace }
+        return self.key.digest(String(String.UnicodeScalarView(normalised)), context: "secret-answer:\(userID)")
+    }
+
+    /// A password-reset code, within one company (the redeem call names no user).
+    public func resetCodeDigest(_ code: String, companyID: Int64) -> String {
+        self.key.digest(code, context: "reset-code:\(companyID)")
+    }
+
     /// The password that passed `BaseAuthentication` in one login transaction.
     public func passwordProof(_ password: String, transactionID: String) -> String {
         self.key.digest(password, context: "login-password:\(transactionID)")

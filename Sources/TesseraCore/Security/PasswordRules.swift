@@ -1,0 +1,61 @@
+import Foundation
+
+/// Why a new password is refused. The raw value is ETNA's error code; ``message`` the text for `Errors`.
+public enum PasswordProblem: String, Sendable, Equatable, Error {
+    case missing = "ErrorPasswordRequired"
+    case mismatch = "ErrorPasswordsDoNotMatch"
+    case tooShort = "ErrorPasswordTooShort"
+    case tooLong = "ErrorPasswordTooLong"
+    case equalsUsername = "ErrorPasswordEqualsUsername"
+    case tooCommon = "ErrorPasswordTooCommon"
+    case sameAsCurrent = "ErrorPasswordSameAsCurrent"
+
+    public func message(_ policy: PasswordPolicy) -> String {
+        switch self {
+        case .missing: "A password is required."
+        case .mismatch: "The password and its confirmation do not match."
+        case .tooShort: "The password must have at least \(policy.minimumLength) characters."
+        case .tooLong: "The password must have at most \(PasswordPolicy.maximumLength) characters."
+        case .equalsUsername: "The password must not be the username."
+        case .tooCommon: "The password is one of the most common passwords."
+        case .sameAsCurrent: "The new password must differ from the current one."
+        }
+    }
+}
+
+/// The rules every new password meets, whoever sets it.
+public enum PasswordRules {
+    /// The problems of `password` as a new password for `username`; empty when it is acceptable.
+    public static func problems(
+        _ password: String,
+        confirmation: String?,
+        username: String,
+        policy: PasswordPolicy
+    ) -> [PasswordProblem] {
+        guard !password.isEmpty else { return [.missing] }
+        var problems: [PasswordProblem] = []
+        if let confirmation, confirmation != password { problems.append(.mismatch) }
+        if password.count < policy.minimumLength { problems.append(.tooShort) }
+        if password.count > PasswordPolicy.maximumLength { problems.append(.tooLong) }
+        if Username.key(password) == Username.key(username) { problems.append(.equalsUsername) }
+        if CommonPasswords.contains(password) { problems.append(.tooCommon) }
+        return problems
+    }
+}
+
+/// The 10,000 most common passwords (from zxcvbn's frequency list, MIT licence; see NOTICE), compared
+/// case-insensitively.
+public enum CommonPasswords {
+    static let list: Set<String> = {
+        guard let url = Bundle.module.url(forResource: "common-passwords", withExtension: "txt"),
+            let text = try? String(contentsOf: url, encoding: .utf8)
+        else { return [] }
+        return Set(text.split(whereSeparator: \.isNewline).map { $0.lowercased() })
+    }()
+
+    public static var count: Int { self.list.count }
+
+    public static func contains(_ password: String) -> Bool {
+        self.list.contains(password.lowercased())
+    }
+}
