@@ -20,7 +20,9 @@ public func buildApplication(_ configuration: ServerConfiguration) async throws 
     // The key first: a missing key must not leave a database half opened.
     let key = try configuration.serverKey
         ?? ServerKeyLoader.load(database: configuration.database, keyFile: configuration.secretKeyFile)
-    let hasher = BcryptPasswordHasher(cost: configuration.bcryptCost, maximumWait: configuration.hashingWait)
+    let hasher: any PasswordHasher =
+        configuration.passwordHasher
+        ?? BcryptPasswordHasher(cost: configuration.bcryptCost, maximumWait: configuration.hashingWait)
 
     let sender: any CodeSender
     if let custom = configuration.codeSender {

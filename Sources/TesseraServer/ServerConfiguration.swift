@@ -24,6 +24,8 @@ public struct ServerConfiguration: Sendable {
     public var clock: any WallClock
     public var generator: any SecretGenerator
     public var codeSender: (any CodeSender)?
+    /// Replaces the bcrypt hasher (tests count hashes through a wrapper).
+    public var passwordHasher: (any PasswordHasher)?
     public var serverKey: ServerKey?
 
     public init(
@@ -40,6 +42,7 @@ public struct ServerConfiguration: Sendable {
         clock: any WallClock = SystemClock(),
         generator: any SecretGenerator = SecureRandom(),
         codeSender: (any CodeSender)? = nil,
+        passwordHasher: (any PasswordHasher)? = nil,
         serverKey: ServerKey? = nil
     ) {
         self.host = host
@@ -55,6 +58,7 @@ public struct ServerConfiguration: Sendable {
         self.clock = clock
         self.generator = generator
         self.codeSender = codeSender
+        self.passwordHasher = passwordHasher
         self.serverKey = serverKey
     }
 }

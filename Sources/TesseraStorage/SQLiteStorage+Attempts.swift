@@ -3,14 +3,8 @@ import SQLiteNIO
 import TesseraCore
 
 extension SQLiteStorage: AttemptStore {
-    public func reserveAttempt(
-        _ attempt: LoginAttempt,
-        deviceSince: Date,
-        deviceLimit: Int,
-        accountSince: Date,
-        accountLimit: Int
-    ) async throws -> Bool {
-        // One statement on the one writer: the check and the insert cannot interleave with another request's.
+    public func reserveAttempt(_ attempt: LoginAttempt, limits: AttemptLimits) async throws -> Bool {
+        // One statement on the one writer: the checks and the insert cannot interleave with another request's.
         let rows = try await self.write(
             """
             INSERT INTO login_failures (id, company_id, username_key, address, at)
@@ -19,15 +13,17 @@ extension SQLiteStorage: AttemptStore {
                    WHERE company_id = ? AND username_key = ? AND address = ? AND at > ?) < ?
               AND (SELECT COUNT(*) FROM login_failures
                    WHERE company_id = ? AND username_key = ? AND at > ?) < ?
+              AND (SELECT COUNT(*) FROM login_failures WHERE address = ? AND at > ?) < ?
             RETURNING 1
             """,
             [
                 .text(attempt.id), .integer(Int(attempt.companyID)), .text(attempt.usernameKey), .text(attempt.address),
                 SQLiteData(attempt.at),
                 .integer(Int(attempt.companyID)), .text(attempt.usernameKey), .text(attempt.address),
-                SQLiteData(deviceSince), .integer(deviceLimit),
-                .integer(Int(attempt.companyID)), .text(attempt.usernameKey), SQLiteData(accountSince),
-                .integer(accountLimit),
+                SQLiteData(limits.deviceSince), .integer(limits.deviceLimit),
+                .integer(Int(attempt.companyID)), .text(attempt.usernameKey), SQLiteData(limits.accountSince),
+                .integer(limits.accountLimit),
+                .text(attempt.address), SQLiteData(limits.addressSince), .integer(limits.addressLimit),
             ]
         )
         return !rows.isEmpty

@@ -203,17 +203,18 @@ actor InMemoryStore: DirectoryStore, LoginTransactionStore, AccessTokenStore, Ti
         )
     }
 
-    func reserveAttempt(_ attempt: LoginAttempt, deviceSince: Date, deviceLimit: Int, accountSince: Date, accountLimit: Int)
-        async throws -> Bool
-    {
+    func reserveAttempt(_ attempt: LoginAttempt, limits: AttemptLimits) async throws -> Bool {
         let counts = try await self.counts(
             companyID: attempt.companyID,
             usernameKey: attempt.usernameKey,
             address: attempt.address,
-            deviceSince: deviceSince,
-            accountSince: accountSince
+            deviceSince: limits.deviceSince,
+            accountSince: limits.accountSince
         )
-        guard counts.device < deviceLimit, counts.account < accountLimit else { return false }
+        let address = try await self.failures(address: attempt.address, since: limits.addressSince).count
+        guard counts.device < limits.deviceLimit, counts.account < limits.accountLimit, address < limits.addressLimit else {
+            return false
+        }
         self.failures.append(attempt)
         return true
     }

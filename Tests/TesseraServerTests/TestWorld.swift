@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -129,9 +130,11 @@ struct TestWorld {
     func withServer<T: Sendable>(
         trustedProxies: [TrustedProxy]? = nil,
         hashingWait: Duration? = nil,
+        hasher: (any PasswordHasher)? = nil,
         _ body: @Sendable (Client) async throws -> T
     ) async throws -> T {
         var configuration = self.configuration()
+        configuration.passwordHasher = hasher
         if let trustedProxies { configuration.trustedProxies = trustedProxies }
         if let hashingWait { configuration.hashingWait = hashingWait }
         let app = try await buildApplication(configuration)
@@ -272,5 +275,25 @@ struct Client: Sendable {
         var headers = [("Et-App-Key", self.world.appKeys[app] ?? app)]
         if let token { headers.append(("Authorization", bearer ? "Bearer \(token)" : token)) }
         return try await self.send(.get, "/v1.0/users/@me/info", headers)
+    }
+}
+
+/// Real bcrypt, counted: proves where no hash ran.
+final class CountingBcrypt: PasswordHasher {
+    private let bcrypt = BcryptPasswordHasher(cost: 10, maximumWait: .seconds(60))
+    private let counter = Mutex(0)
+
+    var count: Int { self.counter.withLock { $0 } }
+
+    func hash(_ password: String) async throws -> String { try await self.bcrypt.hash(password) }
+
+    func verify(_ password: String, against hash: String) async throws -> Bool {
+        self.counter.withLock { $0 += 1 }
+        return try await self.bcrypt.verify(password, against: hash)
+    }
+
+    func verifyDummy(_ password: String) async throws {
+        self.counter.withLock { $0 += 1 }
+        try await self.bcrypt.verifyDummy(password)
     }
 }

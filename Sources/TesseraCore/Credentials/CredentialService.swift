@@ -105,13 +105,7 @@ public struct CredentialService: Sendable {
             address: client.address,
             at: now
         )
-        let reserved = try await self.attempts.reserveAttempt(
-            attempt,
-            deviceSince: guardian.deviceSince(now),
-            deviceLimit: guardian.policy.deviceFailureLimit,
-            accountSince: guardian.accountSince(now),
-            accountLimit: guardian.policy.accountFailureLimit
-        )
+        let reserved = try await self.attempts.reserveAttempt(attempt, limits: guardian.limits(at: now))
         guard reserved, try await self.hasher.verify(old, against: user.passwordHash) else {
             if !reserved { try await self.hasher.verifyDummy(old) }
             throw CredentialError.incorrectPassword
@@ -250,13 +244,15 @@ public struct CredentialService: Sendable {
             at: now
         )
         let window = now.addingTimeInterval(-Self.resetCodeLifetime)
-        guard try await self.attempts.reserveAttempt(
-            attempt,
+        let limits = AttemptLimits(
             deviceSince: window,
             deviceLimit: Self.resetCodeTries,
             accountSince: window,
-            accountLimit: .max
-        ) else { throw CredentialError.invalidCode }
+            accountLimit: .max,
+            addressSince: BruteForceGuard(policy: app.company.policy.lockout).addressSince(now),
+            addressLimit: app.company.policy.lockout.addressFailureLimit
+        )
+        guard try await self.attempts.reserveAttempt(attempt, limits: limits) else { throw CredentialError.invalidCode }
         guard code.utf8.count == self.limits.codeDigits, code.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
             let stored = try await self.resetCodes.takeResetCode(digest: self.secrets.resetCodeDigest(code, companyID: app.company.id), now: now),
             let user = try await self.directory.user(id: stored.userID), !user.isDisabled

@@ -15,6 +15,22 @@ public struct BruteForceGuard: Sendable {
         return max(1, Int(release.timeIntervalSince(now).rounded(.up)))
     }
 
+    /// The limits a password attempt at `now` is reserved under.
+    public func limits(at now: Date) -> AttemptLimits {
+        AttemptLimits(
+            deviceSince: self.deviceSince(now),
+            deviceLimit: self.policy.deviceFailureLimit,
+            accountSince: self.accountSince(now),
+            accountLimit: self.policy.accountFailureLimit,
+            addressSince: self.addressSince(now),
+            addressLimit: self.policy.addressFailureLimit
+        )
+    }
+
+    /// The account key under which attempts refused unverified are counted: they count against the address
+    /// (so hammering a locked account still ends in `429`), never against an account.
+    public static let refusedAttemptsKey = "#refused"
+
     /// Whether a later step of a login may go on, given the failures so far.
     public func allowsContinuing(_ counts: AttemptCounts, lockedUntil: Date?) -> Bool {
         lockedUntil == nil && counts.device < self.policy.deviceFailureLimit

@@ -109,16 +109,19 @@ public struct LoginService: Sendable {
                     let lockedUntil = try await self.attempts.lockedUntil(companyID: app.company.id, usernameKey: usernameKey, now: now)
                     var reserved = false
                     if lockedUntil == nil {
-                        reserved = try await self.attempts.reserveAttempt(
-                            attempt,
-                            deviceSince: guardian.deviceSince(now),
-                            deviceLimit: guardian.policy.deviceFailureLimit,
-                            accountSince: guardian.accountSince(now),
-                            accountLimit: guardian.policy.accountFailureLimit
-                        )
+                        reserved = try await self.attempts.reserveAttempt(attempt, limits: guardian.limits(at: now))
                     }
                     guard reserved else {
-                        // Throttled or locked: not a try. Spend the time of one and answer as for a wrong password.
+                        // Not a try. If the address's budget is what ran out, say so before any hash.
+                        let (count, oldest) = try await self.attempts.failures(address: client.address, since: guardian.addressSince(now))
+                        if let retryAfter = guardian.retryAfter(addressFailures: count, oldest: oldest, now: now) {
+                            return .throttled(retryAfter: retryAfter)
+                        }
+                        // Throttled or locked: it still counts against the address, never against an account.
+                        var refused = attempt
+                        refused.usernameKey = BruteForceGuard.refusedAttemptsKey
+                        _ = try await self.attempts.recordAttempt(refused, deviceSince: now, accountSince: now)
+                        // Spend the time of one verification and answer as for a wrong password.
                         try await self.hasher.verifyDummy(password)
                         return await self.finishBlocked(app: app, user: user, client: client)
                     }

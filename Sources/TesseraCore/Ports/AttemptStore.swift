@@ -31,13 +31,31 @@ public struct AttemptCounts: Sendable, Equatable {
     }
 }
 
+/// The windows and limits a reservation is checked against.
+public struct AttemptLimits: Sendable, Equatable {
+    public var deviceSince: Date
+    public var deviceLimit: Int
+    public var accountSince: Date
+    public var accountLimit: Int
+    public var addressSince: Date
+    public var addressLimit: Int
+
+    public init(deviceSince: Date, deviceLimit: Int, accountSince: Date, accountLimit: Int, addressSince: Date, addressLimit: Int) {
+        self.deviceSince = deviceSince
+        self.deviceLimit = deviceLimit
+        self.accountSince = accountSince
+        self.accountLimit = accountLimit
+        self.addressSince = addressSince
+        self.addressLimit = addressLimit
+    }
+}
+
 /// Failure counters and account locks, counted in the database so parallel requests (and several nodes) add up.
 public protocol AttemptStore: Sendable {
-    /// Records the attempt as a failure only if the account, from this address and from anywhere, is still under
-    /// its limits — one atomic step, so parallel guesses get exactly the limit's worth of tries, never more.
-    /// `false` when a limit is reached (nothing is recorded).
-    func reserveAttempt(_ attempt: LoginAttempt, deviceSince: Date, deviceLimit: Int, accountSince: Date, accountLimit: Int)
-        async throws -> Bool
+    /// Records the attempt as a failure only if the account (from this address and from anywhere) and the address
+    /// (across accounts) are still under their limits — one atomic step, so parallel guesses get exactly the
+    /// limit's worth of tries, never more. `false` when a limit is reached (nothing is recorded).
+    func reserveAttempt(_ attempt: LoginAttempt, limits: AttemptLimits) async throws -> Bool
     /// Records a failure unconditionally (a wrong code or PIN) and returns the counts that include it.
     func recordAttempt(_ attempt: LoginAttempt, deviceSince: Date, accountSince: Date) async throws -> AttemptCounts
     /// Forgets an attempt that turned out not to be a failure (a right password, or one refused unverified).
