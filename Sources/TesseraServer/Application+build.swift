@@ -90,6 +90,17 @@ public func buildApplication(_ configuration: ServerConfiguration) async throws 
     users.addRoutes(to: router)
     CredentialController(apps: apps, users: users, credentials: credentials, trustedProxies: configuration.trustedProxies)
         .addRoutes(to: router)
+    SessionController(
+        apps: apps,
+        users: users,
+        sessions: SessionService(accessTokens: database.accessTokens, audit: database.audit, clock: configuration.clock),
+        introspection: IntrospectionService(
+            directory: database.directory,
+            accessTokens: database.accessTokens,
+            clock: configuration.clock
+        ),
+        trustedProxies: configuration.trustedProxies
+    ).addRoutes(to: router)
 
     return Application(
         router: router,

@@ -28,7 +28,8 @@ struct TokenController: Sendable {
                 forwardedFor: request.headers[values: .xForwardedFor],
                 trusted: self.trustedProxies
             ),
-            requestID: context.id
+            requestID: context.id,
+            userAgent: request.headers[.userAgent]
         )
         do {
             let outcome = try await self.login.login(loginRequest, app: app, client: client)

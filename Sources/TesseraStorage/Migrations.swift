@@ -167,6 +167,18 @@ enum Migrations {
                 """,
             ]
         ),
+        Step(
+            version: 4,
+            statements: [
+                "ALTER TABLE access_tokens ADD COLUMN session_id TEXT NOT NULL DEFAULT ''",
+                "ALTER TABLE access_tokens ADD COLUMN address TEXT",
+                "ALTER TABLE access_tokens ADD COLUMN user_agent TEXT",
+                "ALTER TABLE access_tokens ADD COLUMN last_seen_at INTEGER",
+                "UPDATE access_tokens SET last_seen_at = issued_at",
+                "CREATE INDEX access_tokens_session ON access_tokens (session_id)",
+                "ALTER TABLE app_keys ADD COLUMN introspection_secret_digest TEXT",
+            ]
+        ),
     ]
 
     static var latestVersion: Int { steps.last?.version ?? 0 }

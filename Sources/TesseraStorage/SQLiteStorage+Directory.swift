@@ -54,7 +54,7 @@ extension SQLiteStorage: DirectoryStore {
         let rows = try await self.read(
             """
             SELECT a.id AS app_id, a.company_id, a.name AS app_name, a.key_digest, a.created_at AS app_created_at,
-                   a.revoked_at, c.*
+                   a.revoked_at, a.introspection_secret_digest, c.*
             FROM app_keys a JOIN companies c ON c.id = a.company_id
             WHERE a.key_digest = ?
             """,
@@ -68,7 +68,8 @@ extension SQLiteStorage: DirectoryStore {
                     name: row.string("app_name"),
                     digest: row.string("key_digest"),
                     createdAt: row.date("app_created_at"),
-                    revokedAt: row.optionalDate("revoked_at")
+                    revokedAt: row.optionalDate("revoked_at"),
+                    introspectionSecretDigest: row.optionalString("introspection_secret_digest")
                 ),
                 company: Self.company(row)
             )
@@ -83,9 +84,17 @@ extension SQLiteStorage: DirectoryStore {
                 name: $0.string("name"),
                 digest: $0.string("key_digest"),
                 createdAt: $0.date("created_at"),
-                revokedAt: $0.optionalDate("revoked_at")
+                revokedAt: $0.optionalDate("revoked_at"),
+                introspectionSecretDigest: $0.optionalString("introspection_secret_digest")
             )
         }
+    }
+
+    public func setIntrospectionSecret(appKeyID: Int64, digest: String) async throws {
+        try await self.write(
+            "UPDATE app_keys SET introspection_secret_digest = ? WHERE id = ?",
+            [.text(digest), .integer(Int(appKeyID))]
+        )
     }
 
     public func revokeAppKey(digest: String, now: Date) async throws -> Bool {

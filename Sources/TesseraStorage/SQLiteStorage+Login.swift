@@ -75,29 +75,76 @@ extension SQLiteStorage: AccessTokenStore {
     public func insert(_ record: AccessTokenRecord) async throws {
         try await self.write(
             """
-            INSERT INTO access_tokens (token_digest, user_id, app_key_id, company_id, issued_at, expires_at, revoked_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO access_tokens (token_digest, user_id, app_key_id, company_id, issued_at, expires_at, revoked_at,
+                session_id, address, user_agent, last_seen_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [
                 .text(record.digest), .integer(Int(record.userID)), .integer(Int(record.appKeyID)),
                 .integer(Int(record.companyID)), SQLiteData(record.issuedAt), SQLiteData(record.expiresAt),
-                SQLiteData(record.revokedAt),
+                SQLiteData(record.revokedAt), .text(record.sessionID), SQLiteData(record.address),
+                SQLiteData(record.userAgent), SQLiteData(record.lastSeenAt),
             ]
         )
     }
 
     public func accessToken(digest: String) async throws -> AccessTokenRecord? {
-        try await self.read("SELECT * FROM access_tokens WHERE token_digest = ?", [.text(digest)]).first.map { row in
-            AccessTokenRecord(
-                digest: row.string("token_digest"),
-                userID: row.int("user_id"),
-                appKeyID: row.int("app_key_id"),
-                companyID: row.int("company_id"),
-                issuedAt: row.date("issued_at"),
-                expiresAt: row.date("expires_at"),
-                revokedAt: row.optionalDate("revoked_at")
-            )
-        }
+        try await self.read("SELECT * FROM access_tokens WHERE token_digest = ?", [.text(digest)]).first.map(Self.accessToken)
+    }
+
+    static func accessToken(_ row: SQLiteRow) -> AccessTokenRecord {
+        AccessTokenRecord(
+            digest: row.string("token_digest"),
+            userID: row.int("user_id"),
+            appKeyID: row.int("app_key_id"),
+            companyID: row.int("company_id"),
+            issuedAt: row.date("issued_at"),
+            expiresAt: row.date("expires_at"),
+            revokedAt: row.optionalDate("revoked_at"),
+            sessionID: row.string("session_id"),
+            address: row.optionalString("address"),
+            userAgent: row.optionalString("user_agent"),
+            lastSeenAt: row.optionalDate("last_seen_at")
+        )
+    }
+
+    public func revoke(digest: String, at date: Date) async throws -> Bool {
+        try await self.writeChangedAny(
+            "UPDATE access_tokens SET revoked_at = ? WHERE token_digest = ? AND revoked_at IS NULL",
+            [SQLiteData(date), .text(digest)]
+        )
+    }
+
+    public func revoke(sessionID: String, userID: Int64?, at date: Date) async throws -> Bool {
+        try await self.writeChangedAny(
+            """
+            UPDATE access_tokens SET revoked_at = ?
+            WHERE session_id = ? AND (? IS NULL OR user_id = ?) AND revoked_at IS NULL AND expires_at > ?
+            """,
+            [SQLiteData(date), .text(sessionID), SQLiteData(userID), SQLiteData(userID), SQLiteData(date)]
+        )
+    }
+
+    public func sessions(userID: Int64, now: Date) async throws -> [Session] {
+        try await self.read(
+            """
+            SELECT t.*, a.name AS app_name FROM access_tokens t JOIN app_keys a ON a.id = t.app_key_id
+            WHERE t.user_id = ? AND t.revoked_at IS NULL AND t.expires_at > ?
+            ORDER BY t.issued_at DESC, t.id DESC
+            """,
+            [.integer(Int(userID)), SQLiteData(now)]
+        ).map { Session(record: Self.accessToken($0), appName: $0.string("app_name")) }
+    }
+
+    public func session(digest: String) async throws -> Session? {
+        try await self.read(
+            "SELECT t.*, a.name AS app_name FROM access_tokens t JOIN app_keys a ON a.id = t.app_key_id WHERE t.token_digest = ?",
+            [.text(digest)]
+        ).first.map { Session(record: Self.accessToken($0), appName: $0.string("app_name")) }
+    }
+
+    public func touch(digest: String, at date: Date) async throws {
+        try await self.write("UPDATE access_tokens SET last_seen_at = ? WHERE token_digest = ?", [SQLiteData(date), .text(digest)])
     }
 }
 

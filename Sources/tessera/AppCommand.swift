@@ -23,10 +23,14 @@ struct AppCommand: AsyncParsableCommand {
         @Option(help: "A name for the app (shown in lists and sessions).")
         var name: String
 
+        @Flag(help: "A resource server: it may call POST /token/introspect with its key and a secret, printed once.")
+        var introspect = false
+
         func run() async throws {
             let name = self.name.trimmingCharacters(in: .whitespaces)
             guard !name.isEmpty, name.count <= 200 else { throw CommandError("an app needs a name of 1 to 200 characters") }
             let key = SecureRandom().token()
+            let secret = self.introspect ? SecureRandom().token() : nil
             let appKey = try await self.store.withDatabase { database in
                 let company = try await database.directory.requireCompany(self.company)
                 let appKey = try await database.directory.createAppKey(
@@ -35,10 +39,19 @@ struct AppCommand: AsyncParsableCommand {
                     digest: SecretDigest.sha256(key),
                     now: Date()
                 )
+                if let secret {
+                    try await database.directory.setIntrospectionSecret(appKeyID: appKey.id, digest: SecretDigest.sha256(secret))
+                }
                 try await database.audit.record(.operator(.appKeyCreated, companyID: company.id, appKeyID: appKey.id))
                 return appKey
             }
-            print("Created app key \"\(appKey.name)\" (id \(appKey.id)) for company \"\(self.company)\". It is shown only now:")
+            if let secret {
+                print("Created resource server \"\(appKey.name)\" (id \(appKey.id)) for company \"\(self.company)\".")
+                print("It introspects with HTTP Basic: the key as user name, the secret as password. Shown only now:")
+                print("secret: \(secret)")
+            } else {
+                print("Created app key \"\(appKey.name)\" (id \(appKey.id)) for company \"\(self.company)\". It is shown only now:")
+            }
             print(key)
         }
     }

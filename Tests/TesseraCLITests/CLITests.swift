@@ -232,6 +232,49 @@ import TesseraStorage
         #expect(future.status == 0 && future.stdout.isEmpty)
     }
 
+    @Test func sessionListAndRevoke() async throws {
+        defer { self.cleanUp() }
+        try self.tessera(["company", "create", "acme"])
+        try self.tessera(["user", "create", "--company", "acme", "--username", "sam", "--password", "sam-password-long-enough"])
+        let resource = try self.tessera(["app", "create", "--company", "acme", "--name", "api", "--introspect"])
+        #expect(resource.stdout.contains("secret: "))
+        let key = try #require(resource.lines.last)
+        let database = try await self.open()
+        let app = try #require(try await database.directory.app(digest: SecretDigest.sha256(key)))
+        #expect(app.appKey.introspectionSecretDigest != nil)
+        let company = try #require(try await database.directory.company(named: "acme"))
+        let user = try #require(try await database.directory.user(companyID: company.id, usernameKey: "sam"))
+        let now = Date()
+        for token in ["token-one", "token-two", "token-three"] {
+            try await database.accessTokens.insert(
+                AccessTokenRecord(
+                    digest: SecretDigest.sha256(token),
+                    userID: user.id,
+                    appKeyID: app.appKey.id,
+                    companyID: company.id,
+                    issuedAt: now,
+                    expiresAt: now.addingTimeInterval(3600),
+                    sessionID: AccessTokenRecord.sessionID(of: token),
+                    address: "192.0.2.5",
+                    userAgent: "curl/8"
+                )
+            )
+        }
+        await database.close()
+
+        let listed = try self.tessera(["session", "list", "--user", "sam"])
+        #expect(listed.status == 0, "\(listed.stderr)")
+        #expect(listed.lines.count == 3)
+        #expect(listed.stdout.contains("192.0.2.5") && listed.stdout.contains("curl/8"))
+        #expect(!listed.stdout.contains("token-one"))
+        let one = AccessTokenRecord.sessionID(of: "token-one")
+        #expect(try self.tessera(["session", "revoke", one]).status == 0)
+        #expect(try self.tessera(["session", "list", "--user", "sam"]).lines.count == 2)
+        self.expectFailure(try self.tessera(["session", "revoke", one]), mentioning: "no live session")
+        #expect(try self.tessera(["session", "revoke", "--user", "sam"]).stdout.contains("Ended 2 session(s)"))
+        #expect(try self.tessera(["session", "list", "--user", "sam"]).stdout.isEmpty)
+    }
+
     @Test func theDatabaseComesFromTheEnvironment() throws {
         defer { self.cleanUp() }
         let other = "sqlite://" + self.directory.appendingPathComponent("env.sqlite").path

@@ -147,6 +147,32 @@ actor InMemoryStore: DirectoryStore, LoginTransactionStore, AccessTokenStore, Ti
         self.usersByID[userID]?.secretAnswerDigest = answerDigest
     }
 
+    func setIntrospectionSecret(appKeyID: Int64, digest: String) async throws {
+        self.appKeys[appKeyID]?.introspectionSecretDigest = digest
+    }
+
+    func revoke(digest: String, at date: Date) async throws -> Bool {
+        guard self.tokens[digest]?.revokedAt == nil, self.tokens[digest] != nil else { return false }
+        self.tokens[digest]?.revokedAt = date
+        return true
+    }
+
+    func revoke(sessionID: String, userID: Int64?, at date: Date) async throws -> Bool {
+        guard let record = self.tokens.values.first(where: { $0.sessionID == sessionID && (userID == nil || $0.userID == userID) })
+        else { return false }
+        return try await self.revoke(digest: record.digest, at: date)
+    }
+
+    func sessions(userID: Int64, now: Date) async throws -> [Session] {
+        self.tokens.values.filter { $0.userID == userID && $0.isLive(at: now) }.map { Session(record: $0, appName: "app") }
+    }
+
+    func session(digest: String) async throws -> Session? {
+        self.tokens[digest].map { Session(record: $0, appName: "app") }
+    }
+
+    func touch(digest: String, at date: Date) async throws { self.tokens[digest]?.lastSeenAt = date }
+
     func revokeAll(userID: Int64, keeping: String?, at date: Date) async throws -> Int {
         var count = 0
         for (digest, record) in self.tokens where record.userID == userID && record.revokedAt == nil && digest != keeping {

@@ -72,6 +72,11 @@ struct TestWorld {
 
         let acme = try await company("acme", CompanyPolicy())
         try await app("acme", acme)
+        try await app("resource", acme)
+        let resourceSecret = SecureRandom().token()
+        let resource = try #require(try await directory.app(digest: SecretDigest.sha256(self.appKeys["resource"]!)))
+        try await directory.setIntrospectionSecret(appKeyID: resource.appKey.id, digest: SecretDigest.sha256(resourceSecret))
+        self.appKeys["resource-secret"] = resourceSecret
         try await app("acme-mobile", acme)
         try await app("revoked", acme)
         _ = try await directory.revokeAppKey(digest: SecretDigest.sha256(self.appKeys["revoked"]!), now: now)
@@ -109,6 +114,11 @@ struct TestWorld {
 
         let otherco = try await company("otherco", CompanyPolicy(requireTwoFactor: true))
         try await app("otherco", otherco)
+        try await app("otherco-resource", otherco)
+        let otherSecret = SecureRandom().token()
+        let otherResource = try #require(try await directory.app(digest: SecretDigest.sha256(self.appKeys["otherco-resource"]!)))
+        try await directory.setIntrospectionSecret(appKeyID: otherResource.appKey.id, digest: SecretDigest.sha256(otherSecret))
+        self.appKeys["otherco-resource-secret"] = otherSecret
         _ = try await user("alice", otherco)
         await database.close()
     }
@@ -267,6 +277,20 @@ struct Client: Sendable {
         let data = try JSONSerialization.data(withJSONObject: body)
         return try await self.client.execute(uri: uri, method: method, headers: fields, body: ByteBuffer(bytes: data)) { response in
             Answer(status: Int(response.status.code), headers: response.headers, body: String(buffer: response.body))
+        }
+    }
+
+    /// `POST /token/introspect` as a resource server (`resource`), with a form body.
+    func introspect(_ token: String, as server: String = "resource", secret: String? = nil) async throws -> Answer {
+        let key = self.world.appKeys[server] ?? server
+        let password = secret ?? self.world.appKeys[server + "-secret"] ?? ""
+        let basic = Data("\(key):\(password)".utf8).base64EncodedString()
+        var fields = HTTPFields()
+        fields.append(HTTPField(name: .authorization, value: "Basic \(basic)"))
+        fields.append(HTTPField(name: .contentType, value: "application/x-www-form-urlencoded"))
+        let body = "token=" + (token.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
+        return try await self.client.execute(uri: "/token/introspect", method: .post, headers: fields, body: ByteBuffer(string: body)) {
+            Answer(status: Int($0.status.code), headers: $0.headers, body: String(buffer: $0.body))
         }
     }
 

@@ -9,6 +9,14 @@ public struct AccessTokenRecord: Sendable, Equatable {
     public var issuedAt: Date
     public var expiresAt: Date
     public var revokedAt: Date?
+    /// The session's public id: derived from the token, so it names the session without revealing the token or
+    /// its digest.
+    public var sessionID: String
+    /// Where the session came from and with what, for the user's session list.
+    public var address: String?
+    public var userAgent: String?
+    /// When the token was last used, to the minute or so (updated coarsely, not on every request).
+    public var lastSeenAt: Date
 
     public init(
         digest: String,
@@ -17,7 +25,11 @@ public struct AccessTokenRecord: Sendable, Equatable {
         companyID: Int64,
         issuedAt: Date,
         expiresAt: Date,
-        revokedAt: Date? = nil
+        revokedAt: Date? = nil,
+        sessionID: String = "",
+        address: String? = nil,
+        userAgent: String? = nil,
+        lastSeenAt: Date? = nil
     ) {
         self.digest = digest
         self.userID = userID
@@ -26,6 +38,15 @@ public struct AccessTokenRecord: Sendable, Equatable {
         self.issuedAt = issuedAt
         self.expiresAt = expiresAt
         self.revokedAt = revokedAt
+        self.sessionID = sessionID
+        self.address = address
+        self.userAgent = userAgent
+        self.lastSeenAt = lastSeenAt ?? issuedAt
+    }
+
+    /// The public session id of a token.
+    public static func sessionID(of token: String) -> String {
+        String(SecretDigest.sha256("session:" + token).prefix(24))
     }
 
     /// Whether the token opens the API at `now`.

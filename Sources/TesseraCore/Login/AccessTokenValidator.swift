@@ -13,6 +13,9 @@ public struct AuthenticatedUser: Sendable, Equatable {
 
 /// Decides whether a presented bearer token opens the API for the app that presents it.
 public struct AccessTokenValidator: Sendable {
+    /// How stale a session's last-seen time may get before a use of the token writes it again, in seconds.
+    public static let lastSeenResolution: TimeInterval = 300
+
     let accessTokens: any AccessTokenStore
     let directory: any DirectoryStore
     let clock: any WallClock
@@ -32,6 +35,11 @@ public struct AccessTokenValidator: Sendable {
             record.companyID == app.company.id
         else { return nil }
         guard let user = try await self.directory.user(id: record.userID), !user.isDisabled else { return nil }
+        let now = self.clock.now
+        if now.timeIntervalSince(record.lastSeenAt) >= Self.lastSeenResolution {
+            // Coarse on purpose: one write per session every few minutes, not one per request.
+            try await self.accessTokens.touch(digest: record.digest, at: now)
+        }
         return AuthenticatedUser(user: user, token: record)
     }
 }

@@ -2,9 +2,12 @@
 public struct LoginClient: Sendable, Equatable {
     public var address: String
     public var requestID: String?
+    /// The client's `User-Agent`, kept (cut to 200 characters) with the session it opens.
+    public var userAgent: String?
 
-    public init(address: String, requestID: String? = nil) {
+    public init(address: String, requestID: String? = nil, userAgent: String? = nil) {
         self.address = address
         self.requestID = requestID
+        self.userAgent = userAgent.map { String($0.prefix(200)) }
     }
 }

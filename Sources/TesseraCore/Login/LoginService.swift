@@ -301,7 +301,10 @@ public struct LoginService: Sendable {
             try await self.tickets.insert(ticket)
         }
         if let issued = decision.accessToken {
-            try await self.accessTokens.insert(issued.record)
+            var record = issued.record
+            record.address = client.address
+            record.userAgent = client.userAgent
+            try await self.accessTokens.insert(record)
         }
         if let message = decision.message {
             do {

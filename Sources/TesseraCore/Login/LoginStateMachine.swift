@@ -258,7 +258,8 @@ public struct LoginStateMachine: Sendable {
                 appKeyID: self.app.appKey.id,
                 companyID: self.app.company.id,
                 issuedAt: now,
-                expiresAt: now.addingTimeInterval(TimeInterval(lifetime))
+                expiresAt: now.addingTimeInterval(TimeInterval(lifetime)),
+                sessionID: AccessTokenRecord.sessionID(of: token)
             )
         )
         return self.finish(end(.succeeded(token: token), accessToken: issued))

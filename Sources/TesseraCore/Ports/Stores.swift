@@ -11,6 +11,8 @@ public protocol DirectoryStore: Sendable {
     /// The app key with this digest and its company, revoked or not.
     func app(digest: String) async throws -> ResolvedApp?
     func appKeys(companyID: Int64) async throws -> [AppKey]
+    /// Makes the app a resource server that may introspect tokens with this secret (its SHA-256).
+    func setIntrospectionSecret(appKeyID: Int64, digest: String) async throws
     /// Marks the key revoked; `false` when no live key has this digest.
     func revokeAppKey(digest: String, now: Date) async throws -> Bool
 
@@ -83,6 +85,28 @@ public protocol AccessTokenStore: Sendable {
     func accessToken(digest: String) async throws -> AccessTokenRecord?
     /// Revokes every live token of the user but `keeping` (a digest); returns how many.
     func revokeAll(userID: Int64, keeping: String?, at: Date) async throws -> Int
+    /// Revokes one token by digest; `false` when it was not live.
+    func revoke(digest: String, at: Date) async throws -> Bool
+    /// Revokes one session by its public id — of `userID` only, when given; `false` when there is no such live
+    /// session.
+    func revoke(sessionID: String, userID: Int64?, at: Date) async throws -> Bool
+    /// The live sessions of a user, newest first, with the name of the app each came through.
+    func sessions(userID: Int64, now: Date) async throws -> [Session]
+    /// The token with this digest and the name of its app, live or not.
+    func session(digest: String) async throws -> Session?
+    /// Records that the token was used at `at`.
+    func touch(digest: String, at: Date) async throws
+}
+
+/// A live access token as its user sees it.
+public struct Session: Sendable, Equatable {
+    public var record: AccessTokenRecord
+    public var appName: String
+
+    public init(record: AccessTokenRecord, appName: String) {
+        self.record = record
+        self.appName = appName
+    }
 }
 
 /// A password-reset code waiting to be redeemed. Found by the keyed digest of the code alone, as ETNA's

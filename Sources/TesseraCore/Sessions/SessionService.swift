@@ -1,0 +1,117 @@
+import Foundation
+
+/// Ending access tokens: logout, the user's own session list, and operators.
+public struct SessionService: Sendable {
+    let accessTokens: any AccessTokenStore
+    let audit: any AuditLog
+    let clock: any WallClock
+
+    public init(accessTokens: any AccessTokenStore, audit: any AuditLog, clock: any WallClock) {
+        self.accessTokens = accessTokens
+        self.audit = audit
+        self.clock = clock
+    }
+
+    /// `DELETE /token`: ends the presented token if it is a live token of the app's company. Anything else —
+    /// unknown, already revoked, another company's — is quietly nothing (RFC 7009): the caller learns nothing.
+    public func logout(token: String, app: ResolvedApp, client: LoginClient) async throws {
+        guard !token.isEmpty, token.utf8.count <= LoginLimits().maximumCredentialLength else { return }
+        let digest = SecretDigest.sha256(token)
+        guard let record = try await self.accessTokens.accessToken(digest: digest), record.companyID == app.company.id
+        else { return }
+        if try await self.accessTokens.revoke(digest: digest, at: self.clock.now) {
+            await self.record(record.userID, app: app, client: client, outcome: "logout")
+        }
+    }
+
+    /// The user's live sessions, newest first.
+    public func sessions(of identity: AuthenticatedUser) async throws -> [Session] {
+        try await self.accessTokens.sessions(userID: identity.user.id, now: self.clock.now)
+    }
+
+    /// Ends one of the user's sessions; `false` when they have no such live session.
+    public func end(session id: String, of identity: AuthenticatedUser, app: ResolvedApp, client: LoginClient) async throws -> Bool {
+        let ended = try await self.accessTokens.revoke(sessionID: id, userID: identity.user.id, at: self.clock.now)
+        if ended { await self.record(identity.user.id, app: app, client: client, outcome: "session \(id) ended") }
+        return ended
+    }
+
+    /// Ends every session of the user but the one asking; returns how many.
+    public func endOthers(of identity: AuthenticatedUser, app: ResolvedApp, client: LoginClient) async throws -> Int {
+        let count = try await self.accessTokens.revokeAll(userID: identity.user.id, keeping: identity.token.digest, at: self.clock.now)
+        await self.record(identity.user.id, app: app, client: client, outcome: "\(count) other sessions ended")
+        return count
+    }
+
+    private func record(_ userID: Int64, app: ResolvedApp, client: LoginClient, outcome: String) async {
+        try? await self.audit.record(
+            AuditEvent(
+                at: self.clock.now,
+                kind: .tokensRevoked,
+                companyID: app.company.id,
+                userID: userID,
+                appKeyID: app.appKey.id,
+                address: client.address,
+                outcome: outcome,
+                requestID: client.requestID
+            )
+        )
+    }
+}
+
+/// What introspection tells a resource server about a token (RFC 7662).
+public struct Introspection: Sendable, Equatable {
+    public var subject: String
+    public var username: String
+    public var company: String
+    public var clientID: String
+    public var expiresAt: Date
+    public var issuedAt: Date
+    public var sessionID: String
+}
+
+/// `POST /token/introspect`: for resource servers that authenticate with a key marked for introspection and
+/// its secret. Every token that does not open the API — unknown, expired, revoked, interim, another company's —
+/// is simply inactive.
+public struct IntrospectionService: Sendable {
+    let directory: any DirectoryStore
+    let accessTokens: any AccessTokenStore
+    let clock: any WallClock
+
+    public init(directory: any DirectoryStore, accessTokens: any AccessTokenStore, clock: any WallClock) {
+        self.directory = directory
+        self.accessTokens = accessTokens
+        self.clock = clock
+    }
+
+    /// The resource server behind a key and secret, or `nil`: unknown, revoked, not a resource server, wrong
+    /// secret.
+    public func authenticateResourceServer(key: String, secret: String) async throws -> ResolvedApp? {
+        let limit = LoginLimits().maximumCredentialLength
+        guard !key.isEmpty, key.utf8.count <= limit, !secret.isEmpty, secret.utf8.count <= limit,
+            let app = try await self.directory.app(digest: SecretDigest.sha256(key)), !app.appKey.isRevoked,
+            let expected = app.appKey.introspectionSecretDigest,
+            SecretDigest.constantTimeEquals(SecretDigest.sha256(secret), expected)
+        else { return nil }
+        return app
+    }
+
+    /// What `token` is, for a resource server of `app`'s company; `nil` when it is not active.
+    public func introspect(_ token: String, for app: ResolvedApp) async throws -> Introspection? {
+        guard !token.isEmpty, token.utf8.count <= LoginLimits().maximumCredentialLength,
+            let session = try await self.accessTokens.session(digest: SecretDigest.sha256(token)),
+            session.record.isLive(at: self.clock.now),
+            session.record.companyID == app.company.id,
+            let user = try await self.directory.user(id: session.record.userID), !user.isDisabled
+        else { return nil }
+        return Introspection(
+            subject: String(user.id),
+            username: user.username,
+            company: app.company.name,
+            clientID: session.appName,
+            expiresAt: session.record.expiresAt,
+            issuedAt: session.record.issuedAt,
+            sessionID: session.record.sessionID
+        )
+    }
+}

@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+import TesseraCore
+
+/// `tessera session …`: live access tokens, as operators see them.
+struct SessionCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "session",
+        abstract: "List and end users' sessions (live access tokens).",
+        subcommands: [List.self, Revoke.self]
+    )
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List a user's live sessions, newest first.")
+
+        @OptionGroup var store: StoreOptions
+
+        @Option(help: "The user.")
+        var user: String
+
+        @Option(help: "The company, when several have a user by this name.")
+        var company: String?
+
+        func run() async throws {
+            let sessions = try await self.store.withDatabase { database in
+                let (_, user) = try await database.directory.requireUser(self.user, companyName: self.company)
+                return try await database.accessTokens.sessions(userID: user.id, now: Date())
+            }
+            for session in sessions {
+                let record = session.record
+                print(
+                    "\(record.sessionID)\t\(session.appName)\tcreated \(record.issuedAt.formatted(.iso8601))\t"
+                        + "seen \(record.lastSeenAt.formatted(.iso8601))\t\(record.address ?? "-")\t\(record.userAgent ?? "-")"
+                )
+            }
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "End one session by id, or every session of a user.")
+
+        @OptionGroup var store: StoreOptions
+
+        @Argument(help: "The session id (from `session list`).")
+        var id: String?
+
+        @Option(help: "End every live session of this user instead.")
+        var user: String?
+
+        @Option(help: "The company, when several have a user by this name.")
+        var company: String?
+
+        func validate() throws {
+            guard (self.id == nil) != (self.user == nil) else {
+                throw ValidationError("give a session id or --user, not both")
+            }
+        }
+
+        func run() async throws {
+            let message = try await self.store.withDatabase { database -> String in
+                if let id = self.id {
+                    guard try await database.accessTokens.revoke(sessionID: id, userID: nil, at: Date()) else {
+                        throw CommandError("no live session has the id \(id)")
+                    }
+                    try await database.audit.record(.operator(.tokensRevoked))
+                    return "Ended session \(id)."
+                }
+                let (company, user) = try await database.directory.requireUser(self.user!, companyName: self.company)
+                let count = try await database.accessTokens.revokeAll(userID: user.id, keeping: nil, at: Date())
+                try await database.audit.record(.operator(.tokensRevoked, companyID: company.id, userID: user.id))
+                return "Ended \(count) session(s) of \"\(user.username)\"."
+            }
+            print(message)
+        }
+    }
+}
