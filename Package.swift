@@ -8,6 +8,8 @@ let package = Package(
         .executable(name: "tessera", targets: ["tessera"]),
         .library(name: "TesseraCore", targets: ["TesseraCore"]),
         .library(name: "TesseraServer", targets: ["TesseraServer"]),
+        .library(name: "TesseraClient", targets: ["TesseraClient"]),
+        .library(name: "TesseraHummingbird", targets: ["TesseraHummingbird"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -53,10 +55,19 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .target(name: "TesseraClient"),
+        .target(
+            name: "TesseraHummingbird",
+            dependencies: [
+                "TesseraClient",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
         .executableTarget(
             name: "tessera",
             dependencies: [
                 "TesseraCore",
+                "TesseraClient",
                 "TesseraStorage",
                 "TesseraServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -68,6 +79,8 @@ let package = Package(
             name: "TesseraServerTests",
             dependencies: [
                 "TesseraServer",
+                "TesseraClient",
+                "TesseraHummingbird",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

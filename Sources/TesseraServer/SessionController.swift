@@ -90,8 +90,7 @@ struct SessionController: Sendable {
                 extraHeaders: [.wwwAuthenticate: "Basic realm=\"tessera\""]
             )
         }
-        var request = request
-        let body = try await request.collectBody(upTo: InputLimitsMiddleware.maximumBodySize)
+        let body = try await RequestFields.collect(request)
         let token = Self.token(in: String(buffer: body), contentType: request.headers[.contentType])
         guard let token, let found = try await self.introspection.introspect(token, for: app) else {
             return Wire.json(.ok, JSONText.object(["active": .bool(false)]))

@@ -178,6 +178,20 @@ extension SQLiteStorage: ResetCodeStore {
         }
     }
 
+    public func latestResetCode(userID: Int64) async throws -> ResetCode? {
+        try await self.read("SELECT * FROM reset_codes WHERE user_id = ?", [.integer(Int(userID))]).first.map(Self.resetCode)
+    }
+
+    static func resetCode(_ row: SQLiteRow) -> ResetCode {
+        ResetCode(
+            digest: row.string("digest"),
+            userID: row.int("user_id"),
+            companyID: row.int("company_id"),
+            createdAt: row.date("created_at"),
+            expiresAt: row.date("expires_at")
+        )
+    }
+
     public func takeResetCode(digest: String, now: Date) async throws -> ResetCode? {
         try await self.write(
             "DELETE FROM reset_codes WHERE digest = ? AND expires_at > ? RETURNING *",

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Logging
 import Testing
 import TesseraCore
@@ -273,6 +274,71 @@ import TesseraStorage
         self.expectFailure(try self.tessera(["session", "revoke", one]), mentioning: "no live session")
         #expect(try self.tessera(["session", "revoke", "--user", "sam"]).stdout.contains("Ended 2 session(s)"))
         #expect(try self.tessera(["session", "list", "--user", "sam"]).stdout.isEmpty)
+    }
+
+    @Test func loginCompletesTwoFactorThroughAPipe() async throws {
+        defer { self.cleanUp() }
+        try self.tessera(["company", "create", "acme"])
+        let key = try #require(try self.tessera(["app", "create", "--company", "acme", "--name", "cli"]).lines.last)
+        try self.tessera(
+            ["user", "create", "--company", "acme", "--username", "tom", "--password-stdin", "--email", "tom@example.com", "--two-factor", "email"],
+            stdin: "tom-password-long-enough\n"
+        )
+        let outbox = self.directory.appendingPathComponent("outbox.jsonl").path
+        let server = Process()
+        server.executableURL = Self.executable
+        server.arguments = ["serve", "--database", self.database, "--port", "0", "--outbox", outbox]
+        let log = Pipe()
+        server.standardOutput = log
+        server.standardError = log
+        let output = Mutex("")
+        log.fileHandleForReading.readabilityHandler = { handle in
+            let text = String(decoding: handle.availableData, as: UTF8.self)
+            output.withLock { $0 += text }
+        }
+        try server.run()
+        defer { server.terminate(); server.waitUntilExit() }
+        var port: String?
+        for _ in 0..<200 where port == nil {
+            try await Task.sleep(for: .milliseconds(50))
+            port = output.withLock { text in
+                text.range(of: "address=127.0.0.1:").map { String(text[$0.upperBound...].prefix { $0.isNumber }) }
+            }
+        }
+        let listening = try #require(port, "the server did not start: \(output.withLock { $0 })")
+
+        let login = Process()
+        login.executableURL = Self.executable
+        login.arguments = ["login", "--url", "http://127.0.0.1:\(listening)", "--app-key", key, "--username", "tom"]
+        let input = Pipe()
+        let out = Pipe()
+        let err = Pipe()
+        login.standardInput = input
+        login.standardOutput = out
+        login.standardError = err
+        try login.run()
+        input.fileHandleForWriting.write(Data("tom-password-long-enough\n".utf8))
+        var code: String?
+        for _ in 0..<200 where code == nil {
+            try await Task.sleep(for: .milliseconds(50))
+            if let data = FileManager.default.contents(atPath: outbox), let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last,
+                let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            {
+                code = object["code"] as? String
+            }
+        }
+        input.fileHandleForWriting.write(Data((try #require(code) + "\n").utf8))
+        try input.fileHandleForWriting.close()
+        let token = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let prompts = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        login.waitUntilExit()
+        #expect(login.terminationStatus == 0, "\(prompts)")
+        #expect(prompts.contains("Verification code"))
+        #expect(token.count == 43)
+        let database = try await self.open()
+        #expect(try await database.accessTokens.accessToken(digest: SecretDigest.sha256(token)) != nil)
+        await database.close()
     }
 
     @Test func theDatabaseComesFromTheEnvironment() throws {

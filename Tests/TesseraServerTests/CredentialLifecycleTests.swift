@@ -382,4 +382,56 @@ import TesseraStorage
             #expect(try await client.info(other, app: "keepco").status == 200)
         }
     }
+
+    @Test func secretAnswersAreGuessedUnderTheLoginLimits() async throws {
+        let world = try await TestWorld.make()
+        defer { world.removeFiles() }
+        try await world.withServer { client in
+            for index in 0..<10 {
+                let wrong = try await client.json(.post, "/v1.0/users/password/reset", ["User": "quinn", "SecretQuestionAnswer": "guess \(index)"])
+                #expect(wrong.refuses("ErrorIncorrectAnswer"))
+            }
+            let right = try await client.json(.post, "/v1.0/users/password/reset", ["User": "quinn", "SecretQuestionAnswer": "Rex the Dog"])
+            #expect(right.refuses("ErrorIncorrectAnswer"), "the eleventh try from one address must not be checked")
+            #expect(try world.codes(to: "quinn@example.com").isEmpty)
+        }
+    }
+
+    @Test func resetCodesAreSentAtMostOnceAMinute() async throws {
+        let world = try await TestWorld.make()
+        defer { world.removeFiles() }
+        try await world.withServer { client in
+            for _ in 0..<3 {
+                #expect(try await client.json(.post, "/v1.0/users/password/reset", ["User": "alice"]).succeeded)
+            }
+            #expect(try world.codes(to: "alice@example.com", purpose: "reset").count == 1)
+            world.clock.advance(by: 60)
+            #expect(try await client.json(.post, "/v1.0/users/password/reset", ["User": "alice"]).succeeded)
+            let codes = try world.codes(to: "alice@example.com", purpose: "reset")
+            #expect(codes.count == 2)
+            // Only the newest code is good.
+            let first = try await client.json(.post, "/v1.0/users/identifiers/reset/code", ["Code": codes[0], "Identifier": "ResetPassword"])
+            #expect(codes[0] == codes[1] || first.refuses("ErrorInvalidCode"))
+            #expect(try await client.json(.post, "/v1.0/users/identifiers/reset/code", ["Code": codes[1], "Identifier": "ResetPassword"]).succeeded)
+        }
+    }
+
+    @Test func aChunkedBodyOverTheLimitIs413() async throws {
+        let world = try await TestWorld.make()
+        defer { world.removeFiles() }
+        try await world.withServer { client in
+            let chunk = String(repeating: "x", count: 8192)
+            var body = ""
+            for _ in 0..<9 { body += String(chunk.utf8.count, radix: 16) + "\r\n" + chunk + "\r\n" }
+            body += "0\r\n\r\n"
+            let request = Array(
+                (
+                    "PUT /v1.0/users/passwords/reset HTTP/1.1\r\nHost: localhost\r\nEt-App-Key: \(world.appKeys["acme"]!)\r\n"
+                        + "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n" + body
+                ).utf8
+            )
+            let status = try RawHTTP.status(port: client.client.port!, request: request)
+            #expect(status == 413)
+        }
+    }
 }

@@ -145,7 +145,7 @@ public struct CredentialService: Sendable {
 
     // MARK: PIN
 
-    /// `GET /v1.0/assets/security-images`: open to a PIN ticket (not consumed) or a live access token.
+    /// `GET /v1.0/assets/security-images`: open to a PIN ticket, which it does not consume.
     public func securityImages(ticket token: String, app: ResolvedApp) async throws -> [SecurityImages.Image] {
         _ = try await self.ticket(token, app: app) { $0.setsPin }
         return SecurityImages.all
@@ -195,22 +195,31 @@ public struct CredentialService: Sendable {
             !user.isDisabled
         else { return }
         if let expected = user.secretAnswerDigest {
+            // Answers are guessed like passwords: reserved under the same limits before they are checked.
+            let guardian = BruteForceGuard(policy: app.company.policy.lockout)
+            let attempt = LoginAttempt(
+                id: self.generator.token(),
+                companyID: app.company.id,
+                usernameKey: user.usernameKey,
+                address: client.address,
+                at: self.clock.now
+            )
+            let reserved = try await self.attempts.reserveAttempt(attempt, limits: guardian.limits(at: self.clock.now))
             let given = answer.map { self.secrets.secretAnswerDigest($0, userID: user.id) } ?? ""
-            guard SecretDigest.constantTimeEquals(given, expected) else {
-                // A wrong answer counts like a wrong password.
-                let guardian = BruteForceGuard(policy: app.company.policy.lockout)
-                let now = self.clock.now
-                _ = try await self.attempts.recordAttempt(
-                    LoginAttempt(id: self.generator.token(), companyID: app.company.id, usernameKey: user.usernameKey, address: client.address, at: now),
-                    deviceSince: guardian.deviceSince(now),
-                    accountSince: guardian.accountSince(now)
-                )
-                await self.record(.resetRequested, app: app, userID: user.id, client: client, outcome: "incorrect answer")
+            guard reserved, SecretDigest.constantTimeEquals(given, expected) else {
+                await self.record(.resetRequested, app: app, userID: user.id, client: client, outcome: reserved ? "incorrect answer" : "throttled")
                 throw CredentialError.incorrectAnswer
             }
+            try await self.attempts.forgetAttempt(id: attempt.id)
         }
         guard let (channel, destination) = Self.channel(of: user) else { return }
         let now = self.clock.now
+        // One code a minute at most: a stranger cannot flood the user's inbox or keep cancelling their code.
+        if let latest = try await self.resetCodes.latestResetCode(userID: user.id),
+            now.timeIntervalSince(latest.createdAt) < self.limits.resendInterval, latest.expiresAt > now
+        {
+            return
+        }
         for _ in 0..<5 {
             let code = self.generator.numericCode(digits: self.limits.codeDigits)
             let stored = ResetCode(
@@ -223,10 +232,11 @@ public struct CredentialService: Sendable {
             guard try await self.resetCodes.replaceResetCode(stored) else { continue }
             do {
                 try await self.sender.send(OutgoingMessage(channel: channel, destination: destination, purpose: .reset, code: code, userID: user.id))
+                await self.record(.resetRequested, app: app, userID: user.id, client: client, outcome: channel.rawValue)
             } catch {
-                throw LoginServiceError.deliveryFailed(channel: channel)
+                // Answered like any other request, so a failed delivery does not tell that the user exists.
+                await self.record(.resetRequested, app: app, userID: user.id, client: client, outcome: "delivery failed")
             }
-            await self.record(.resetRequested, app: app, userID: user.id, client: client, outcome: channel.rawValue)
             return
         }
     }

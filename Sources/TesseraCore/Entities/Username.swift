@@ -15,10 +15,11 @@ public enum Username {
         canonical(username).lowercased()
     }
 
-    /// Whether a name may be given to a new user: not empty, not too long, no control characters.
+    /// Whether a name may be given to a new user: not empty, not too long, no control characters, not starting
+    /// with `#` (kept for Tessera's internal counters).
     public static func isAcceptable(_ username: String) -> Bool {
         let canonical = canonical(username)
-        guard !canonical.isEmpty, canonical.utf8.count <= maximumLength else { return false }
+        guard !canonical.isEmpty, canonical.utf8.count <= maximumLength, !canonical.hasPrefix("#") else { return false }
         return !canonical.unicodeScalars.contains { $0.properties.generalCategory == .control }
     }
 }

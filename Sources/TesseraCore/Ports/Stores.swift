@@ -132,6 +132,8 @@ public protocol ResetCodeStore: Sendable {
     /// Stores a code, replacing any earlier code of the user; `false` when another user's live code has the same
     /// digest (draw again).
     func replaceResetCode(_ code: ResetCode) async throws -> Bool
+    /// The user's current code, if any.
+    func latestResetCode(userID: Int64) async throws -> ResetCode?
     /// Removes and returns the live code with this digest: a code is redeemed once.
     func takeResetCode(digest: String, now: Date) async throws -> ResetCode?
 }
