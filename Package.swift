@@ -25,8 +25,7 @@ let package = Package(
             name: "TesseraCore",
             dependencies: [
                 .product(name: "Crypto", package: "swift-crypto"),
-            ],
-            resources: [.copy("Resources/common-passwords.txt")]
+            ]
         ),
         .target(
             name: "TesseraStorage",

@@ -60,3 +60,39 @@ import Testing
         #expect(!SecretDigest.constantTimeEquals("abc", "abcd"))
     }
 }
+
+@Suite struct PasswordRulesTests {
+    @Test func theCommonListHoldsTenThousandPasswords() {
+        #expect(CommonPasswords.count == 10_000)
+        #expect(CommonPasswords.contains("password"))
+        #expect(CommonPasswords.contains("PaSsWoRd"))
+        #expect(!CommonPasswords.contains("a long and unusual passphrase"))
+    }
+
+    @Test func rules() {
+        let policy = PasswordPolicy()
+        #expect(PasswordRules.problems("a long and unusual passphrase", confirmation: nil, username: "alice", policy: policy).isEmpty)
+        #expect(PasswordRules.problems("", confirmation: nil, username: "alice", policy: policy) == [.missing])
+        #expect(PasswordRules.problems("short", confirmation: nil, username: "alice", policy: policy) == [.tooShort])
+        #expect(PasswordRules.problems(String(repeating: "é", count: 129), confirmation: nil, username: "a", policy: policy) == [.tooLong])
+        #expect(PasswordRules.problems("Alice-The-Trader", confirmation: nil, username: "alice-the-trader", policy: policy) == [.equalsUsername])
+        #expect(PasswordRules.problems("1qaz2wsx3edc", confirmation: "1qaz2wsx3edc", username: "alice", policy: policy) == [.tooCommon])
+        #expect(PasswordRules.problems("a long and unusual passphrase", confirmation: "other", username: "a", policy: policy) == [.mismatch])
+        #expect(PasswordPolicy(maximumAgeDays: 30).isExpired(changedAt: Date(timeIntervalSince1970: 0), now: Date(timeIntervalSince1970: 31 * 86_400)))
+        #expect(!PasswordPolicy(maximumAgeDays: 30).isExpired(changedAt: Date(timeIntervalSince1970: 0), now: Date(timeIntervalSince1970: 29 * 86_400)))
+        #expect(!PasswordPolicy().isExpired(changedAt: .distantPast, now: Date()))
+    }
+
+    @Test func securityImagesAreValidPNGs() {
+        #expect(SecurityImages.all.count == 8)
+        #expect(Set(SecurityImages.all.map(\.fileName)).count == 8)
+        for image in SecurityImages.all {
+            #expect(image.png.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]))
+            // IHDR: 48 × 48, 8-bit RGB.
+            #expect(Array(image.png[16..<24]) == [0, 0, 0, 48, 0, 0, 0, 48])
+            #expect(image.png[24] == 8 && image.png[25] == 2)
+        }
+        #expect(PNG.crc32(Array("IEND".utf8)) == 0xAE42_6082)
+        #expect(PNG.adler32(Array("Wikipedia".utf8)) == 0x11E6_0398)
+    }
+}

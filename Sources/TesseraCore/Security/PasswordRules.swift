@@ -46,12 +46,7 @@ public enum PasswordRules {
 /// The 10,000 most common passwords (from zxcvbn's frequency list, MIT licence; see NOTICE), compared
 /// case-insensitively.
 public enum CommonPasswords {
-    static let list: Set<String> = {
-        guard let url = Bundle.module.url(forResource: "common-passwords", withExtension: "txt"),
-            let text = try? String(contentsOf: url, encoding: .utf8)
-        else { return [] }
-        return Set(text.split(whereSeparator: \.isNewline).map { $0.lowercased() })
-    }()
+    static let list: Set<String> = Set(text.split(whereSeparator: \.isNewline).map { $0.lowercased() })
 
     public static var count: Int { self.list.count }
 

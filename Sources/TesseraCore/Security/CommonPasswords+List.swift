@@ -1,3 +1,9 @@
+// The 10,000 most common passwords, one per line: the first entries of the "passwords" frequency list of
+// zxcvbn (MIT licence; see NOTICE). Kept in code rather than as a resource so the binary needs no bundle beside it.
+// swift-format-ignore-file
+
+extension CommonPasswords {
+    static let text = #"""
 123456
 password
 12345678
@@ -9998,3 +10004,5 @@ dale03
 roberto1
 lizaveta
 qqqqqq1
+"""#
+}
