@@ -20,9 +20,12 @@ public func buildApplication(_ configuration: ServerConfiguration) async throws 
     // The key first: a missing key must not leave a database half opened.
     let key = try configuration.serverKey
         ?? ServerKeyLoader.load(database: configuration.database, keyFile: configuration.secretKeyFile)
-    let hasher: any PasswordHasher =
-        configuration.passwordHasher
-        ?? BcryptPasswordHasher(cost: configuration.bcryptCost, maximumWait: configuration.hashingWait)
+    let metrics = configuration.metrics ?? TesseraMetrics()
+    let hasher = MeteredPasswordHasher(
+        base: configuration.passwordHasher
+            ?? BcryptPasswordHasher(cost: configuration.bcryptCost, maximumWait: configuration.hashingWait),
+        metrics: metrics
+    )
 
     let sender: any CodeSender
     if let custom = configuration.codeSender {
@@ -36,7 +39,7 @@ public func buildApplication(_ configuration: ServerConfiguration) async throws 
         logger.warning("no code channel configured (--outbox PATH): 2-FA logins will answer 503")
     }
 
-    let database = try await TesseraDatabase.open(configuration.database, logger: logger)
+    let database = try await TesseraDatabase.open(configuration.database, logger: logger) { metrics.queryDuration.record($0) }
     let demo: DemoSeed.Credentials?
     do {
         demo =
@@ -48,6 +51,7 @@ public func buildApplication(_ configuration: ServerConfiguration) async throws 
         throw error
     }
 
+    let audit = MeteredAuditLog(base: database.audit, metrics: metrics)
     let apps = AppResolver(directory: database.directory)
     let login = LoginService(
         directory: database.directory,
@@ -55,7 +59,7 @@ public func buildApplication(_ configuration: ServerConfiguration) async throws 
         accessTokens: database.accessTokens,
         tickets: database.tickets,
         attempts: database.attempts,
-        audit: database.audit,
+        audit: audit,
         hasher: hasher,
         sender: sender,
         clock: configuration.clock,
@@ -68,7 +72,7 @@ public func buildApplication(_ configuration: ServerConfiguration) async throws 
         accessTokens: database.accessTokens,
         resetCodes: database.resetCodes,
         attempts: database.attempts,
-        audit: database.audit,
+        audit: audit,
         hasher: hasher,
         sender: sender,
         clock: configuration.clock,
@@ -82,18 +86,25 @@ public func buildApplication(_ configuration: ServerConfiguration) async throws 
     )
 
     let router = Router(context: TesseraRequestContext.self)
-    router.add(middleware: RequestLogMiddleware())
+    router.add(middleware: RequestLogMiddleware(metrics: metrics))
     router.add(middleware: InputLimitsMiddleware())
     HealthController(ping: database.ping).addRoutes(to: router)
-    TokenController(apps: apps, login: login, trustedProxies: configuration.trustedProxies).addRoutes(to: router)
-    let users = UserController(apps: apps, validator: validator)
+    router.get("/metrics") { _, _ in
+        Response(
+            status: .ok,
+            headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.exposition()))
+        )
+    }
+    TokenController(apps: apps, login: login, trustedProxies: configuration.trustedProxies, metrics: metrics).addRoutes(to: router)
+    let users = UserController(apps: apps, validator: validator, metrics: metrics)
     users.addRoutes(to: router)
     CredentialController(apps: apps, users: users, credentials: credentials, trustedProxies: configuration.trustedProxies)
         .addRoutes(to: router)
     SessionController(
         apps: apps,
         users: users,
-        sessions: SessionService(accessTokens: database.accessTokens, audit: database.audit, clock: configuration.clock),
+        sessions: SessionService(accessTokens: database.accessTokens, audit: audit, clock: configuration.clock),
         introspection: IntrospectionService(
             directory: database.directory,
             accessTokens: database.accessTokens,

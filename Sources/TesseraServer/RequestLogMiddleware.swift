@@ -1,10 +1,12 @@
 import Foundation
 import Hummingbird
 
-/// One log line per request (method, path, status, duration, request id), and a bare `500` with the request id
-/// for an unexpected error. Headers and bodies are never logged: they carry passwords, codes and tokens.
+/// One log line and one metric count per request (method, path, status, duration, request id), and a bare
+/// `500` with the request id for an unexpected error. Headers and bodies are never logged: they carry passwords,
+/// codes and tokens.
 struct RequestLogMiddleware: RouterMiddleware {
     typealias Context = TesseraRequestContext
+    let metrics: TesseraMetrics
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
@@ -14,8 +16,9 @@ struct RequestLogMiddleware: RouterMiddleware {
             response = try await next(request, context)
             status = response.status
         } catch let error as HTTPError {
-            self.log(request, context: context, status: error.status, since: start)
-            throw error
+            // Hummingbird's own refusals (oversized bodies, unknown routes) in Tessera's JSON shape.
+            status = error.status
+            response = Wire.json(error.status, JSONText.object(["error": .string(error.body ?? error.status.reasonPhrase)]))
         } catch {
             context.logger.error("unexpected error", metadata: ["error.type": "\(type(of: error))"])
             status = .internalServerError
@@ -29,6 +32,8 @@ struct RequestLogMiddleware: RouterMiddleware {
     }
 
     private func log(_ request: Request, context: Context, status: HTTPResponse.Status, since start: ContinuousClock.Instant) {
+        // The route template, never the concrete path: session ids and probes must not become labels.
+        self.metrics.request(route: context.endpointPath ?? "NotFound", method: request.method.rawValue, status: Int(status.code))
         let elapsed = ContinuousClock.now - start
         let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
         context.logger.info(

@@ -24,6 +24,8 @@ public struct ServerConfiguration: Sendable {
     public var clock: any WallClock
     public var generator: any SecretGenerator
     public var codeSender: (any CodeSender)?
+    /// The metrics registry (a new one when `nil`).
+    public var metrics: TesseraMetrics?
     /// Replaces the bcrypt hasher (tests count hashes through a wrapper).
     public var passwordHasher: (any PasswordHasher)?
     public var serverKey: ServerKey?

@@ -58,7 +58,7 @@ struct SessionController: Sendable {
         case .success(let found): identity = found
         case .failure(let refusal): return refusal.response
         }
-        let app = try await self.apps.resolve(request.credential(.etAppKey))!
+        guard let app = try await self.apps.resolve(request.credential(.etAppKey)) else { return Wire.appKeyError }
         let id = context.parameters.get("id") ?? ""
         guard try await self.sessions.end(session: id, of: identity, app: app, client: self.client(request, context)) else {
             return Wire.refusal([("ErrorSessionNotFound", "No such live session.")], status: .notFound)
@@ -73,7 +73,7 @@ struct SessionController: Sendable {
         case .success(let found): identity = found
         case .failure(let refusal): return refusal.response
         }
-        let app = try await self.apps.resolve(request.credential(.etAppKey))!
+        guard let app = try await self.apps.resolve(request.credential(.etAppKey)) else { return Wire.appKeyError }
         let count = try await self.sessions.endOthers(of: identity, app: app, client: self.client(request, context))
         return Wire.envelope(.ok, model: String(count))
     }

@@ -6,6 +6,7 @@ struct TokenController: Sendable {
     let apps: AppResolver
     let login: LoginService
     let trustedProxies: [TrustedProxy]
+    let metrics: TesseraMetrics
 
     func addRoutes(to router: Router<TesseraRequestContext>) {
         router.post("/token", use: self.token)
@@ -37,6 +38,7 @@ struct TokenController: Sendable {
                 "token request",
                 metadata: ["company": "\(app.company.id)", "app": "\(app.appKey.id)", "outcome": "\(Self.describe(outcome))"]
             )
+            self.count(outcome)
             return Wire.token(outcome)
         } catch LoginServiceError.deliveryFailed(let channel) {
             context.logger.error("could not send a verification code", metadata: ["channel": "\(channel.rawValue)"])
@@ -44,6 +46,15 @@ struct TokenController: Sendable {
         } catch PasswordHashingError.overloaded {
             context.logger.warning("shedding load: no password hashing slot came free in time")
             return Wire.unavailable("The service is busy; try again", retryAfter: 2)
+        }
+    }
+
+    private func count(_ outcome: LoginOutcome) {
+        switch outcome {
+        case .succeeded: self.metrics.tokenOutcome(state: "Succeeded", step: "", reason: "")
+        case .expecting(let step, let reason, _, _): self.metrics.tokenOutcome(state: "Expecting", step: step.rawValue, reason: reason.rawValue)
+        case .failed(let step, let reason): self.metrics.tokenOutcome(state: "Failed", step: step.rawValue, reason: reason.rawValue)
+        case .throttled: self.metrics.tokenOutcome(state: "Failed", step: "BaseAuthentication", reason: LoginReason.tooManyAttempts.rawValue)
         }
     }
 

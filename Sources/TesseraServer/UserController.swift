@@ -6,6 +6,7 @@ import TesseraCore
 struct UserController: Sendable {
     let apps: AppResolver
     let validator: AccessTokenValidator
+    let metrics: TesseraMetrics
 
     func addRoutes(to router: Router<TesseraRequestContext>) {
         router.get("/v1.0/users/@me/info", use: self.info)
@@ -40,8 +41,10 @@ struct UserController: Sendable {
         guard let token = BearerToken.parse(request.credential(.authorization)),
             let identity = try await self.validator.authenticate(token: token, app: app)
         else {
+            self.metrics.tokenCheck(valid: false)
             return .failure(Refusal(response: Wire.unauthorizedEnvelope))
         }
+        self.metrics.tokenCheck(valid: true)
         return .success(identity)
     }
 

@@ -171,6 +171,8 @@ enum Migrations {
             version: 4,
             statements: [
                 "ALTER TABLE access_tokens ADD COLUMN session_id TEXT NOT NULL DEFAULT ''",
+                // Tokens from before sessions get an id of their own, so none can be ended by an empty id.
+                "UPDATE access_tokens SET session_id = 'legacy-' || id",
                 "ALTER TABLE access_tokens ADD COLUMN address TEXT",
                 "ALTER TABLE access_tokens ADD COLUMN user_agent TEXT",
                 "ALTER TABLE access_tokens ADD COLUMN last_seen_at INTEGER",

@@ -73,7 +73,8 @@ extension SQLiteStorage: AttemptStore {
         deviceSince: Date,
         accountSince: Date
     ) async throws -> AttemptCounts {
-        let rows = try await connection.query(
+        let rows = try await self.timed(
+            on: connection,
             """
             SELECT COALESCE(SUM(CASE WHEN address = ? AND at > ? THEN 1 ELSE 0 END), 0) AS device,
                    COUNT(*) AS account
@@ -88,7 +89,8 @@ extension SQLiteStorage: AttemptStore {
         let device = Int(rows.first?.int("device") ?? 0)
         var account = Int(rows.first?.int("account") ?? 0)
         if accountSince > deviceSince {
-            let exact = try await connection.query(
+            let exact = try await self.timed(
+                on: connection,
                 "SELECT COUNT(*) AS n FROM login_failures WHERE company_id = ? AND username_key = ? AND at > ?",
                 [.integer(Int(companyID)), .text(usernameKey), SQLiteData(accountSince)]
             )
@@ -98,7 +100,8 @@ extension SQLiteStorage: AttemptStore {
     }
 
     public func failures(address: String, since: Date) async throws -> (count: Int, oldest: Date?) {
-        let rows = try await self.writer.query(
+        let rows = try await self.timed(
+            on: self.writer,
             "SELECT COUNT(*) AS n, MIN(at) AS oldest FROM login_failures WHERE address = ? AND at > ?",
             [.text(address), SQLiteData(since)]
         )
@@ -121,7 +124,8 @@ extension SQLiteStorage: AttemptStore {
     }
 
     public func lockedUntil(companyID: Int64, usernameKey: String, now: Date) async throws -> Date? {
-        try await self.writer.query(
+        try await self.timed(
+            on: self.writer,
             "SELECT locked_until FROM account_locks WHERE company_id = ? AND username_key = ? AND locked_until > ?",
             [.integer(Int(companyID)), .text(usernameKey), SQLiteData(now)]
         ).first?.optionalDate("locked_until")

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 import SQLiteNIO
 import TesseraCore
 
@@ -12,15 +13,24 @@ public final class SQLiteStorage: Sendable {
     let writer: SQLiteConnection
     let readers: [SQLiteConnection]
     public let path: String
+    /// Told how long each statement took (for metrics).
+    let observe: @Sendable (Duration) -> Void
+    private let closed = Mutex(false)
 
-    private init(path: String, writer: SQLiteConnection, readers: [SQLiteConnection]) {
+    private init(path: String, writer: SQLiteConnection, readers: [SQLiteConnection], observe: @escaping @Sendable (Duration) -> Void) {
         self.path = path
         self.writer = writer
         self.readers = readers
+        self.observe = observe
     }
 
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
-    public static func open(path: String, readerCount: Int = 2, logger: Logger) async throws -> SQLiteStorage {
+    public static func open(
+        path: String,
+        readerCount: Int = 2,
+        logger: Logger,
+        observe: @escaping @Sendable (Duration) -> Void = { _ in }
+    ) async throws -> SQLiteStorage {
         let existed = FileManager.default.fileExists(atPath: path)
         let writer = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
         do {
@@ -39,7 +49,7 @@ public final class SQLiteStorage: Sendable {
                 _ = try await reader.query("PRAGMA busy_timeout=5000")
                 readers.append(reader)
             }
-            return SQLiteStorage(path: path, writer: writer, readers: readers)
+            return SQLiteStorage(path: path, writer: writer, readers: readers, observe: observe)
         } catch {
             try? await writer.close()
             throw error
@@ -48,31 +58,48 @@ public final class SQLiteStorage: Sendable {
 
     /// Closes every connection.
     public func close() async {
+        guard self.closed.withLock({ closed in defer { closed = true }; return !closed }) else { return }
         for connection in self.readers + [self.writer] {
             try? await connection.close()
         }
     }
 
-    /// Whether the database answers.
+    deinit {
+        // Dropped without `close()` (an error path): close the connections on the way out rather than leak them.
+        guard !self.closed.withLock({ $0 }) else { return }
+        let connections = self.readers + [self.writer]
+        Task.detached {
+            for connection in connections { try? await connection.close() }
+        }
+    }
+
+    /// Whether the database answers — and its file is still there: a deleted file keeps answering through the
+    /// open handles but would be gone at the next start.
     public func ping() async throws {
+        guard FileManager.default.fileExists(atPath: self.path) else { throw StorageError.unsupported("the database file \(self.path) is gone") }
         _ = try await self.read("SELECT 1")
     }
 
     // MARK: Queries
 
     func read(_ sql: String, _ binds: [SQLiteData] = []) async throws -> [SQLiteRow] {
-        let reader = self.readers.randomElement() ?? self.writer
-        return try await reader.query(sql, binds)
+        try await self.timed(on: self.readers.randomElement() ?? self.writer, sql, binds)
     }
 
     @discardableResult
     func write(_ sql: String, _ binds: [SQLiteData] = []) async throws -> [SQLiteRow] {
-        try await self.writer.query(sql, binds)
+        try await self.timed(on: self.writer, sql, binds)
+    }
+
+    func timed(on connection: SQLiteConnection, _ sql: String, _ binds: [SQLiteData]) async throws -> [SQLiteRow] {
+        let start = ContinuousClock.now
+        defer { self.observe(ContinuousClock.now - start) }
+        return try await connection.query(sql, binds)
     }
 
     /// Runs a write whose only effect is a change count: `UPDATE`/`DELETE … RETURNING 1`.
     func writeChangedAny(_ sql: String, _ binds: [SQLiteData]) async throws -> Bool {
-        try await self.writer.query(sql + " RETURNING 1", binds).isEmpty == false
+        try await self.write(sql + " RETURNING 1", binds).isEmpty == false
     }
 
     private static func migrate(_ connection: SQLiteConnection, logger: Logger) async throws {

@@ -18,10 +18,14 @@ public struct TesseraDatabase: Sendable {
     public var close: @Sendable () async -> Void
 
     /// Opens the database at `url`, applying migrations.
-    public static func open(_ url: DatabaseURL, logger: Logger) async throws -> TesseraDatabase {
+    public static func open(
+        _ url: DatabaseURL,
+        logger: Logger,
+        observeQuery: @escaping @Sendable (Duration) -> Void = { _ in }
+    ) async throws -> TesseraDatabase {
         switch url {
         case .sqlite(let path):
-            let storage = try await SQLiteStorage.open(path: path, logger: logger)
+            let storage = try await SQLiteStorage.open(path: path, logger: logger, observe: observeQuery)
             return TesseraDatabase(
                 directory: storage,
                 transactions: storage,
@@ -40,6 +44,23 @@ public struct TesseraDatabase: Sendable {
             )
         case .postgres:
             throw StorageError.unsupported("PostgreSQL storage is not available yet; use sqlite://PATH")
+        }
+    }
+
+    /// Opens the database, runs `body`, and closes it whatever happens.
+    public static func with<T>(
+        _ url: DatabaseURL,
+        logger: Logger,
+        _ body: (TesseraDatabase) async throws -> T
+    ) async throws -> T {
+        let database = try await Self.open(url, logger: logger)
+        do {
+            let result = try await body(database)
+            await database.close()
+            return result
+        } catch {
+            await database.close()
+            throw error
         }
     }
 }

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import Synchronization
 import Logging
 import Testing
@@ -309,7 +312,7 @@ import TesseraStorage
 
         let login = Process()
         login.executableURL = Self.executable
-        login.arguments = ["login", "--url", "http://127.0.0.1:\(listening)", "--app-key", key, "--username", "tom"]
+        login.arguments = ["login", "--url", "http://127.0.0.1:\(listening)", "--app-key=\(key)", "--username", "tom"]
         let input = Pipe()
         let out = Pipe()
         let err = Pipe()
@@ -340,6 +343,61 @@ import TesseraStorage
         #expect(try await database.accessTokens.accessToken(digest: SecretDigest.sha256(token)) != nil)
         await database.close()
     }
+
+    @Test func sigtermLetsALoginInFlightFinish() async throws {
+        defer { self.cleanUp() }
+        try self.tessera(["company", "create", "acme"])
+        let key = try #require(try self.tessera(["app", "create", "--company", "acme", "--name", "cli"]).lines.last)
+        // A high cost makes the dummy hash of an unknown user slow enough to signal the server during it.
+        let (server, port, output) = try await self.startServer(["--bcrypt-cost", "14"])
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/token")!)
+        request.httpMethod = "POST"
+        request.setValue(key, forHTTPHeaderField: "Et-App-Key")
+        request.setValue("nobody", forHTTPHeaderField: "Username")
+        request.setValue("some password", forHTTPHeaderField: "Password")
+        let login = Task { try await URLSession.shared.data(for: request) }
+        try await Task.sleep(for: .milliseconds(250))
+        kill(server.processIdentifier, SIGTERM)
+        let (data, response) = try await login.value
+        #expect((response as? HTTPURLResponse)?.statusCode == 401)
+        #expect(String(decoding: data, as: UTF8.self) == #"{"State":"Failed","Step":"BaseAuthentication","Reason":"Invalid credentials"}"#)
+        server.waitUntilExit()
+        #expect(server.terminationStatus == 0, "\(output.text.withLock { $0 })")
+    }
+
+    /// Starts `tessera serve` on a free port; returns the process, the port and its growing output.
+    func startServer(_ extra: [String]) async throws -> (Process, String, Output) {
+        let server = Process()
+        server.executableURL = Self.executable
+        server.arguments = ["serve", "--database", self.database, "--port", "0"] + extra
+        let log = Pipe()
+        server.standardOutput = log
+        server.standardError = log
+        let output = Output()
+        log.fileHandleForReading.readabilityHandler = { handle in
+            let text = String(decoding: handle.availableData, as: UTF8.self)
+            output.text.withLock { $0 += text }
+        }
+        try server.run()
+        var port: String?
+        for _ in 0..<400 where port == nil {
+            try await Task.sleep(for: .milliseconds(50))
+            port = output.text.withLock { text in
+                text.range(of: "address=127.0.0.1:").map { String(text[$0.upperBound...].prefix { $0.isNumber }) }
+            }
+        }
+        guard let port else {
+            server.terminate()
+            throw CommandFailure(message: "the server did not start: \(output.text.withLock { $0 })")
+        }
+        return (server, port, output)
+    }
+
+    final class Output: Sendable {
+        let text = Mutex("")
+    }
+
+    struct CommandFailure: Error { let message: String }
 
     @Test func theDatabaseComesFromTheEnvironment() throws {
         defer { self.cleanUp() }
