@@ -16,10 +16,55 @@ import TesseraStorage
 public func buildApplication(_ configuration: ServerConfiguration) async throws -> some ApplicationProtocol {
     var logger = Logger(label: "tessera")
     logger.logLevel = configuration.logLevel
+    var configuration = configuration
+    let metrics = configuration.metrics ?? TesseraMetrics()
+    configuration.metrics = metrics
 
     // The key first: a missing key must not leave a database half opened.
     let key = try configuration.serverKey
         ?? ServerKeyLoader.load(database: configuration.database, keyFile: configuration.secretKeyFile)
+    configuration.serverKey = key
+    let database = try await TesseraDatabase.open(configuration.database, logger: logger) { metrics.queryDuration.record($0) }
+    let router: Router<TesseraRequestContext>
+    let demo: DemoSeed.Credentials?
+    do {
+        let parts = buildRouter(configuration, database: database, logger: logger)
+        router = parts.router
+        demo =
+            configuration.demo
+            ? try await DemoSeed.ensure(in: database.directory, key: key, hasher: parts.hasher, clock: configuration.clock)
+            : nil
+    } catch {
+        await database.close()
+        throw error
+    }
+
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Tessera"),
+        services: [DatabaseService(database: database, clock: configuration.clock, logger: logger)],
+        onServerRunning: { [logger, configuration] channel in
+            let port = channel.localAddress?.port ?? configuration.port
+            logger.notice("Tessera is listening", metadata: ["address": "\(configuration.host):\(port)"])
+            if let demo {
+                let banner = demo.banner(host: configuration.host, port: port, outbox: configuration.outboxPath)
+                FileHandle.standardOutput.write(Data(banner.utf8))
+            }
+        },
+        logger: logger
+    )
+}
+
+/// The router of every endpoint on an open database, with the services behind it. `buildApplication` serves it;
+/// tests read its routes (the OpenAPI document must list exactly these).
+///
+/// `configuration.serverKey` must be set.
+public func buildRouter(
+    _ configuration: ServerConfiguration,
+    database: TesseraDatabase,
+    logger: Logger
+) -> (router: Router<TesseraRequestContext>, hasher: any PasswordHasher) {
+    guard let key = configuration.serverKey else { preconditionFailure("buildRouter needs the server key") }
     let metrics = configuration.metrics ?? TesseraMetrics()
     let hasher = MeteredPasswordHasher(
         base: configuration.passwordHasher
@@ -37,18 +82,6 @@ public func buildApplication(_ configuration: ServerConfiguration) async throws 
     } else {
         sender = UndeliverableCodeSender()
         logger.warning("no code channel configured (--outbox PATH): 2-FA logins will answer 503")
-    }
-
-    let database = try await TesseraDatabase.open(configuration.database, logger: logger) { metrics.queryDuration.record($0) }
-    let demo: DemoSeed.Credentials?
-    do {
-        demo =
-            configuration.demo
-            ? try await DemoSeed.ensure(in: database.directory, key: key, hasher: hasher, clock: configuration.clock)
-            : nil
-    } catch {
-        await database.close()
-        throw error
     }
 
     let audit = MeteredAuditLog(base: database.audit, metrics: metrics)
@@ -113,20 +146,14 @@ public func buildApplication(_ configuration: ServerConfiguration) async throws 
         trustedProxies: configuration.trustedProxies
     ).addRoutes(to: router)
 
-    return Application(
-        router: router,
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Tessera"),
-        services: [DatabaseService(database: database, clock: configuration.clock, logger: logger)],
-        onServerRunning: { [logger] channel in
-            let port = channel.localAddress?.port ?? configuration.port
-            logger.notice("Tessera is listening", metadata: ["address": "\(configuration.host):\(port)"])
-            if let demo {
-                let banner = demo.banner(host: configuration.host, port: port, outbox: configuration.outboxPath)
-                FileHandle.standardOutput.write(Data(banner.utf8))
-            }
-        },
-        logger: logger
-    )
+    router.get("/openapi.yaml") { _, _ in
+        Response(
+            status: .ok,
+            headers: [.contentType: "application/yaml; charset=utf-8"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml))
+        )
+    }
+    return (router, hasher)
 }
 
 /// Keeps the database for the life of the server: purges what has expired every minute and closes

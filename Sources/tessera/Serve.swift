@@ -23,6 +23,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
+    @Option(help: "Log format: text, or json (one object per line).")
+    var logFormat: String = "text"
+
     @Option(help: "bcrypt cost for new password hashes (10 to 16).")
     var bcryptCost: UInt8 = 10
 
@@ -32,6 +35,7 @@ struct Serve: AsyncParsableCommand {
     func validate() throws {
         guard (0...65535).contains(self.port) else { throw ValidationError("--port must be between 0 and 65535") }
         guard Logger.Level(rawValue: self.logLevel) != nil else { throw ValidationError("unknown --log-level \(self.logLevel)") }
+        guard ["text", "json"].contains(self.logFormat) else { throw ValidationError("--log-format must be text or json") }
         guard (10...16).contains(self.bcryptCost) else { throw ValidationError("--bcrypt-cost must be between 10 and 16") }
         for proxy in self.trustedProxies where TrustedProxy(proxy) == nil {
             throw ValidationError("--trusted-proxy \(proxy) is not an IP address or CIDR block")
@@ -39,6 +43,9 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if self.logFormat == "json" {
+            LoggingSystem.bootstrap { JSONLogHandler(label: $0) }
+        }
         let configuration = ServerConfiguration(
             host: self.host,
             port: self.port,

@@ -356,7 +356,15 @@ import TesseraStorage
         request.setValue("nobody", forHTTPHeaderField: "Username")
         request.setValue("some password", forHTTPHeaderField: "Password")
         let login = Task { try await URLSession.shared.data(for: request) }
-        try await Task.sleep(for: .milliseconds(250))
+        // Signal only once the login is inside the server: its hash shows in the metrics as in flight.
+        let metrics = URL(string: "http://127.0.0.1:\(port)/metrics")!
+        var inFlight = false
+        for _ in 0..<400 where !inFlight {
+            let (data, _) = try await URLSession.shared.data(from: metrics)
+            inFlight = String(decoding: data, as: UTF8.self).contains("tessera_password_hashes_in_flight 1")
+            if !inFlight { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        #expect(inFlight)
         kill(server.processIdentifier, SIGTERM)
         let (data, response) = try await login.value
         #expect((response as? HTTPURLResponse)?.statusCode == 401)

@@ -1,5 +1,8 @@
 import Foundation
+import Logging
 import Testing
+import TesseraServer
+import TesseraStorage
 
 /// Metrics and readiness, through the real server.
 @Suite struct OperationsTests {
@@ -38,6 +41,40 @@ import Testing
             #expect(ready.status == 503)
             #expect(ready.headers[.retryAfter] != nil)
             #expect(try await client.send(.get, "/healthz", []).status == 200)
+        }
+    }
+
+    @Test func theOpenAPIDocumentListsExactlyTheRouterRoutes() async throws {
+        let world = try await TestWorld.make()
+        defer { world.removeFiles() }
+        let database = try await TesseraDatabase.open(.sqlite(path: world.databasePath), logger: Logger(label: "test"))
+        let routes = Set(buildRouter(world.configuration(), database: database, logger: Logger(label: "test")).router.routes.map {
+            "\($0.method.rawValue) \($0.path.description)"
+        })
+        await database.close()
+        try await world.withServer { client in
+            let served = try await client.send(.get, "/openapi.yaml", [])
+            #expect(served.status == 200)
+            #expect(served.body.hasPrefix("openapi: 3"))
+            // Paths at two spaces under `paths:`, methods at four below them.
+            var documented = Set<String>()
+            var path: String?
+            var inPaths = false
+            for line in served.body.split(separator: "\n", omittingEmptySubsequences: false) {
+                if line.hasPrefix("paths:") { inPaths = true; continue }
+                if inPaths, let first = line.first, first != " " { inPaths = false }
+                guard inPaths else { continue }
+                if line.hasPrefix("  /"), line.hasSuffix(":"), !line.hasPrefix("   ") {
+                    path = String(line.dropFirst(2).dropLast()).trimmingCharacters(in: CharacterSet(charactersIn: "'\""))
+                } else if let path, line.hasPrefix("    "), !line.hasPrefix("     ") {
+                    let method = line.trimmingCharacters(in: .whitespaces).dropLast()
+                    if ["get", "put", "post", "delete", "patch"].contains(String(method)) {
+                        documented.insert("\(method.uppercased()) \(path)")
+                    }
+                }
+            }
+            #expect(documented == routes, "only in the router: \(routes.subtracting(documented)); only in the document: \(documented.subtracting(routes))")
+            #expect(routes.count >= 18)
         }
     }
 }
