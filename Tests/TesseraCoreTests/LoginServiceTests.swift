@@ -141,4 +141,20 @@ import Testing
         try await self.store.setUserDisabled(id: user.id, at: self.clock.now)
         #expect(try await validator.authenticate(token: token, app: app) == nil)
     }
+
+    @Test func unknownUsernamesAreLockedLikeRealOnes() async throws {
+        var lockout = LockoutPolicy()
+        lockout.accountFailureLimit = 3
+        let app = try await self.world(policy: CompanyPolicy(lockout: lockout))
+        for address in ["192.0.2.1", "192.0.2.2", "192.0.2.3", "192.0.2.4"] {
+            _ = try await self.service().login(LoginRequest(username: "mallory", password: "guess"), app: app, client: LoginClient(address: address))
+            _ = try await self.service().login(LoginRequest(username: "alice", password: "guess"), app: app, client: LoginClient(address: address))
+        }
+        let locks = await self.store.auditEvents.filter { $0.kind == .accountLocked }
+        #expect(locks.count == 2)
+        #expect(locks.contains { $0.userID == nil })
+        #expect(locks.contains { $0.userID != nil })
+        // Only the real user is told.
+        #expect(self.sender.messages.filter { $0.purpose == .notice }.count == 1)
+    }
 }

@@ -257,8 +257,10 @@ public struct LoginService: Sendable {
             until: now.addingTimeInterval(guardian.policy.accountLockDuration),
             now: now
         )
-        guard newlyLocked, let user else { return }
-        await self.record(.accountLocked, app: app, userID: user.id, client: client, outcome: "locked after \(counts.account) failures")
+        guard newlyLocked else { return }
+        // Recorded (and counted in the metrics) for unknown usernames too, so a lock tells nothing about existence.
+        await self.record(.accountLocked, app: app, userID: user?.id, client: client, outcome: "locked after \(counts.account) failures")
+        guard let user else { return }
         let destination: (DeliveryChannel, String)? = user.email.map { (.email, $0) } ?? user.phone.map { (.sms, $0) }
         if let (channel, address) = destination {
             // The user learns of the lock once; a failed notice must not turn into a failed login answer.
