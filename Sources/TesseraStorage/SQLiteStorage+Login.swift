@@ -108,6 +108,21 @@ extension SQLiteStorage: AccessTokenStore {
         )
     }
 
+    public func accessTokenWithUser(digest: String) async throws -> (AccessTokenRecord, User)? {
+        try await self.read(
+            """
+            SELECT t.token_digest, t.user_id, t.app_key_id, t.company_id AS token_company_id, t.issued_at, t.expires_at,
+                   t.revoked_at, t.session_id, t.address, t.user_agent, t.last_seen_at, u.*
+            FROM access_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_digest = ?
+            """,
+            [.text(digest)]
+        ).first.map { row in
+            var record = Self.accessToken(row)
+            record.companyID = row.int("token_company_id")
+            return (record, Self.user(row))
+        }
+    }
+
     public func revoke(digest: String, at date: Date) async throws -> Bool {
         try await self.writeChangedAny(
             "UPDATE access_tokens SET revoked_at = ? WHERE token_digest = ? AND revoked_at IS NULL",

@@ -167,6 +167,11 @@ actor InMemoryStore: DirectoryStore, LoginTransactionStore, AccessTokenStore, Ti
         self.tokens.values.filter { $0.userID == userID && $0.isLive(at: now) }.map { Session(record: $0, appName: "app") }
     }
 
+    func accessTokenWithUser(digest: String) async throws -> (AccessTokenRecord, User)? {
+        guard let record = self.tokens[digest], let user = self.usersByID[record.userID] else { return nil }
+        return (record, user)
+    }
+
     func session(digest: String) async throws -> Session? {
         self.tokens[digest].map { Session(record: $0, appName: "app") }
     }

@@ -30,11 +30,11 @@ public struct AccessTokenValidator: Sendable {
     /// interim tokens and tickets included, since they live in other stores.
     public func authenticate(token: String, app: ResolvedApp) async throws -> AuthenticatedUser? {
         guard !token.isEmpty, token.utf8.count <= LoginLimits().maximumCredentialLength else { return nil }
-        guard let record = try await self.accessTokens.accessToken(digest: SecretDigest.sha256(token)),
+        guard let (record, user) = try await self.accessTokens.accessTokenWithUser(digest: SecretDigest.sha256(token)),
             record.isLive(at: self.clock.now),
-            record.companyID == app.company.id
+            record.companyID == app.company.id,
+            !user.isDisabled
         else { return nil }
-        guard let user = try await self.directory.user(id: record.userID), !user.isDisabled else { return nil }
         let now = self.clock.now
         if now.timeIntervalSince(record.lastSeenAt) >= Self.lastSeenResolution {
             // Coarse on purpose: one write per session every few minutes, not one per request.

@@ -92,6 +92,8 @@ public protocol AccessTokenStore: Sendable {
     func revoke(sessionID: String, userID: Int64?, at: Date) async throws -> Bool
     /// The live sessions of a user, newest first, with the name of the app each came through.
     func sessions(userID: Int64, now: Date) async throws -> [Session]
+    /// The token with this digest and its user, in one lookup (the hot path of every API request).
+    func accessTokenWithUser(digest: String) async throws -> (AccessTokenRecord, User)?
     /// The token with this digest and the name of its app, live or not.
     func session(digest: String) async throws -> Session?
     /// Records that the token was used at `at`.
