@@ -300,17 +300,6 @@ public struct CredentialService: Sendable {
     }
 
     private func record(_ kind: AuditKind, app: ResolvedApp, userID: Int64?, client: LoginClient, outcome: String?) async {
-        try? await self.audit.record(
-            AuditEvent(
-                at: self.clock.now,
-                kind: kind,
-                companyID: app.company.id,
-                userID: userID,
-                appKeyID: app.appKey.id,
-                address: client.address,
-                outcome: outcome,
-                requestID: client.requestID
-            )
-        )
+        await self.audit.record(kind, at: self.clock.now, app: app, userID: userID, client: client, outcome: outcome)
     }
 }

@@ -163,15 +163,22 @@ public struct LoginService: Sendable {
 
     // MARK: Guessing
 
-    private func mayContinue(_ usernameKey: String, app: ResolvedApp, client: LoginClient, guardian: BruteForceGuard) async throws -> Bool {
-        let now = self.clock.now
-        let counts = try await self.attempts.counts(
+    /// The failures of an account, from this address and from anywhere, in the policy's windows.
+    private func counts(_ usernameKey: String, app: ResolvedApp, client: LoginClient, guardian: BruteForceGuard, now: Date)
+        async throws -> AttemptCounts
+    {
+        try await self.attempts.counts(
             companyID: app.company.id,
             usernameKey: usernameKey,
             address: client.address,
             deviceSince: guardian.deviceSince(now),
             accountSince: guardian.accountSince(now)
         )
+    }
+
+    private func mayContinue(_ usernameKey: String, app: ResolvedApp, client: LoginClient, guardian: BruteForceGuard) async throws -> Bool {
+        let now = self.clock.now
+        let counts = try await self.counts(usernameKey, app: app, client: client, guardian: guardian, now: now)
         let lockedUntil = try await self.attempts.lockedUntil(companyID: app.company.id, usernameKey: usernameKey, now: now)
         return guardian.allowsContinuing(counts, lockedUntil: lockedUntil)
     }
@@ -243,13 +250,7 @@ public struct LoginService: Sendable {
         guardian: BruteForceGuard
     ) async throws {
         let now = self.clock.now
-        let counts = try await self.attempts.counts(
-            companyID: app.company.id,
-            usernameKey: usernameKey,
-            address: client.address,
-            deviceSince: guardian.deviceSince(now),
-            accountSince: guardian.accountSince(now)
-        )
+        let counts = try await self.counts(usernameKey, app: app, client: client, guardian: guardian, now: now)
         guard guardian.shouldLock(counts) else { return }
         let newlyLocked = try await self.attempts.lock(
             companyID: app.company.id,
@@ -271,19 +272,7 @@ public struct LoginService: Sendable {
     }
 
     private func record(_ kind: AuditKind, app: ResolvedApp, userID: Int64?, client: LoginClient, outcome: String?) async {
-        // An audit write that fails must not change the answer; the storage error is visible in /readyz and logs.
-        try? await self.audit.record(
-            AuditEvent(
-                at: self.clock.now,
-                kind: kind,
-                companyID: app.company.id,
-                userID: userID,
-                appKeyID: app.appKey.id,
-                address: client.address,
-                outcome: outcome,
-                requestID: client.requestID
-            )
-        )
+        await self.audit.record(kind, at: self.clock.now, app: app, userID: userID, client: client, outcome: outcome)
     }
 
     /// Stores the decision's effects in an order that never hands out what was not stored; `false` on a

@@ -67,3 +67,29 @@ public protocol AuditLog: Sendable {
     /// Events, newest first, optionally for one company, one user and after a time.
     func events(companyID: Int64?, userID: Int64?, since: Date?, limit: Int) async throws -> [AuditEvent]
 }
+
+extension AuditLog {
+    /// Records an event of a client's request. A failed write never changes the answer the client gets: the
+    /// storage error shows in `/readyz` and the logs instead.
+    public func record(
+        _ kind: AuditKind,
+        at date: Date,
+        app: ResolvedApp,
+        userID: Int64?,
+        client: LoginClient,
+        outcome: String?
+    ) async {
+        try? await self.record(
+            AuditEvent(
+                at: date,
+                kind: kind,
+                companyID: app.company.id,
+                userID: userID,
+                appKeyID: app.appKey.id,
+                address: client.address,
+                outcome: outcome,
+                requestID: client.requestID
+            )
+        )
+    }
+}

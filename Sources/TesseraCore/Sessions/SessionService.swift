@@ -44,18 +44,7 @@ public struct SessionService: Sendable {
     }
 
     private func record(_ userID: Int64, app: ResolvedApp, client: LoginClient, outcome: String) async {
-        try? await self.audit.record(
-            AuditEvent(
-                at: self.clock.now,
-                kind: .tokensRevoked,
-                companyID: app.company.id,
-                userID: userID,
-                appKeyID: app.appKey.id,
-                address: client.address,
-                outcome: outcome,
-                requestID: client.requestID
-            )
-        )
+        await self.audit.record(.tokensRevoked, at: self.clock.now, app: app, userID: userID, client: client, outcome: outcome)
     }
 }
 
