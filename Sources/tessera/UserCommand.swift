@@ -174,15 +174,11 @@ struct UserCommand: AsyncParsableCommand {
 
         @OptionGroup var store: StoreOptions
 
-        @Argument(help: "The username.")
-        var username: String
-
-        @Option(help: "The company, when several have a user by this name.")
-        var company: String?
+        @OptionGroup var selection: UserSelection
 
         func run() async throws {
             let (company, user) = try await self.store.withDatabase {
-                try await $0.directory.requireUser(self.username, companyName: self.company)
+                try await self.selection.resolve(in: $0.directory)
             }
             let rows: [(String, String)] = [
                 ("id", "\(user.id)"),
@@ -211,15 +207,11 @@ struct UserCommand: AsyncParsableCommand {
 
         @OptionGroup var store: StoreOptions
 
-        @Argument(help: "The username.")
-        var username: String
-
-        @Option(help: "The company, when several have a user by this name.")
-        var company: String?
+        @OptionGroup var selection: UserSelection
 
         func run() async throws {
             let user = try await self.store.withDatabase { database in
-                let (company, user) = try await database.directory.requireUser(self.username, companyName: self.company)
+                let (company, user) = try await self.selection.resolve(in: database.directory)
                 try await database.directory.setUserDisabled(id: user.id, at: Date())
                 try await database.audit.record(.operator(.userDisabled, companyID: company.id, userID: user.id))
                 return user
@@ -233,15 +225,11 @@ struct UserCommand: AsyncParsableCommand {
 
         @OptionGroup var store: StoreOptions
 
-        @Argument(help: "The username.")
-        var username: String
-
-        @Option(help: "The company, when several have a user by this name.")
-        var company: String?
+        @OptionGroup var selection: UserSelection
 
         func run() async throws {
             let user = try await self.store.withDatabase { database in
-                let (company, user) = try await database.directory.requireUser(self.username, companyName: self.company)
+                let (company, user) = try await self.selection.resolve(in: database.directory)
                 try await database.directory.setUserDisabled(id: user.id, at: nil)
                 try await database.audit.record(.operator(.userEnabled, companyID: company.id, userID: user.id))
                 return user
@@ -259,22 +247,18 @@ extension UserCommand {
 
         @OptionGroup var store: StoreOptions
 
-        @Argument(help: "The username.")
-        var username: String
-
-        @Option(help: "The company, when several have a user by this name.")
-        var company: String?
+        @OptionGroup var selection: UserSelection
 
         func run() async throws {
             let lifted = try await self.store.withDatabase { database in
-                let (company, user) = try await database.directory.requireUser(self.username, companyName: self.company)
+                let (company, user) = try await self.selection.resolve(in: database.directory)
                 let lifted = try await database.attempts.unlock(companyID: company.id, usernameKey: user.usernameKey)
                 if lifted {
                     try await database.audit.record(.operator(.accountUnlocked, companyID: company.id, userID: user.id))
                 }
                 return lifted
             }
-            print(lifted ? "Unlocked user \"\(self.username)\"." : "User \"\(self.username)\" was not locked or throttled.")
+            print(lifted ? "Unlocked user \"\(self.selection.username)\"." : "User \"\(self.selection.username)\" was not locked or throttled.")
         }
     }
 }
@@ -288,19 +272,15 @@ extension UserCommand {
 
         @OptionGroup var store: StoreOptions
 
-        @Argument(help: "The username.")
-        var username: String
-
-        @Option(help: "The company, when several have a user by this name.")
-        var company: String?
+        @OptionGroup var selection: UserSelection
 
         func run() async throws {
             try await self.store.withDatabase { database in
-                let (company, user) = try await database.directory.requireUser(self.username, companyName: self.company)
+                let (company, user) = try await self.selection.resolve(in: database.directory)
                 try await database.directory.expirePassword(userID: user.id)
                 try await database.audit.record(.operator(.passwordExpired, companyID: company.id, userID: user.id))
             }
-            print("The password of \"\(self.username)\" has expired: the next login must change it.")
+            print("The password of \"\(self.selection.username)\" has expired: the next login must change it.")
         }
     }
 }
@@ -324,5 +304,18 @@ enum Contact {
             throw CommandError("\"\(text)\" is not a phone number (use the international form, e.g. +15551234567)")
         }
         return compact.hasPrefix("+") ? compact : "+" + compact
+    }
+}
+
+/// The user a command acts on: a username, and the company when several have a user by that name.
+struct UserSelection: ParsableArguments {
+    @Argument(help: "The username.")
+    var username: String
+
+    @Option(help: "The company, when several have a user by this name.")
+    var company: String?
+
+    func resolve(in directory: any DirectoryStore) async throws -> (Company, User) {
+        try await directory.requireUser(self.username, companyName: self.company)
     }
 }
