@@ -16,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -33,6 +35,8 @@ let package = Package(
             dependencies: [
                 "TesseraCore",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -75,16 +79,26 @@ let package = Package(
             ]
         ),
         .testTarget(name: "TesseraCoreTests", dependencies: ["TesseraCore"]),
-        .testTarget(name: "TesseraStorageTests", dependencies: ["TesseraStorage"]),
+        .target(
+            name: "TesseraTestSupport",
+            dependencies: [
+                "TesseraStorage",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/TesseraTestSupport"
+        ),
+        .testTarget(name: "TesseraStorageTests", dependencies: ["TesseraStorage", "TesseraTestSupport"]),
         .testTarget(
             name: "TesseraServerTests",
             dependencies: [
                 "TesseraServer",
                 "TesseraClient",
                 "TesseraHummingbird",
+                "TesseraTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
-        .testTarget(name: "TesseraCLITests", dependencies: ["tessera", "TesseraStorage"]),
+        .testTarget(name: "TesseraCLITests", dependencies: ["tessera", "TesseraStorage", "TesseraTestSupport"]),
     ]
 )

@@ -24,7 +24,9 @@ public func buildApplication(_ configuration: ServerConfiguration) async throws 
     let key = try configuration.serverKey
         ?? ServerKeyLoader.load(database: configuration.database, keyFile: configuration.secretKeyFile)
     configuration.serverKey = key
-    let database = try await TesseraDatabase.open(configuration.database, logger: logger) { metrics.queryDuration.record($0) }
+    let database = try await TesseraDatabase.open(configuration.database, postgres: configuration.postgres, logger: logger) {
+        metrics.queryDuration.record($0)
+    }
     let router: Router<TesseraRequestContext>
     let demo: DemoSeed.Credentials?
     do {

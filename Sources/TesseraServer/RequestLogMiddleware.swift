@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import TesseraStorage
 
 /// One log line and one metric count per request (method, path, status, duration, request id), and a bare
 /// `500` with the request id for an unexpected error. Headers and bodies are never logged: they carry passwords,
@@ -19,6 +20,10 @@ struct RequestLogMiddleware: RouterMiddleware {
             // Hummingbird's own refusals (oversized bodies, unknown routes) in Tessera's JSON shape.
             status = error.status
             response = Wire.json(error.status, JSONText.object(["error": .string(error.body ?? error.status.reasonPhrase)]))
+        } catch StorageError.unavailable {
+            // Fail closed: no answer is made up without the database. The storage logged the cause, once.
+            status = .serviceUnavailable
+            response = Wire.unavailable("The service is temporarily unavailable; try again")
         } catch {
             context.logger.error("unexpected error", metadata: ["error.type": "\(type(of: error))"])
             status = .internalServerError

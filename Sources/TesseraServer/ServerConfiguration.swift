@@ -7,6 +7,8 @@ public struct ServerConfiguration: Sendable {
     public var host: String
     public var port: Int
     public var database: DatabaseURL
+    /// Pool size and timeouts when `database` is PostgreSQL.
+    public var postgres: PostgresOptions
     /// Append codes to this file instead of sending them.
     public var outboxPath: String?
     /// Seed a demo company, app key and users, and print how to use them.
@@ -34,6 +36,7 @@ public struct ServerConfiguration: Sendable {
         host: String = "127.0.0.1",
         port: Int = 8080,
         database: DatabaseURL = .sqlite(path: "tessera.sqlite"),
+        postgres: PostgresOptions = PostgresOptions(),
         outboxPath: String? = nil,
         demo: Bool = false,
         secretKeyFile: String? = nil,
@@ -50,6 +53,7 @@ public struct ServerConfiguration: Sendable {
         self.host = host
         self.port = port
         self.database = database
+        self.postgres = postgres
         self.outboxPath = outboxPath
         self.demo = demo
         self.secretKeyFile = secretKeyFile

@@ -8,6 +8,8 @@ public enum StorageError: Error, Equatable, CustomStringConvertible {
     case unsupported(String)
     /// The database holds a schema newer than this program knows.
     case schemaTooNew(found: Int, known: Int)
+    /// The database cannot be used right now (unreachable, failing, timing out); the cause is for the log.
+    case unavailable(String)
 
     public var description: String {
         switch self {
@@ -16,6 +18,7 @@ public enum StorageError: Error, Equatable, CustomStringConvertible {
         case .unsupported(let what): what
         case .schemaTooNew(let found, let known):
             "the database schema is at version \(found) but this tessera knows only up to \(known); upgrade tessera"
+        case .unavailable(let cause): "the database is unavailable: \(cause)"
         }
     }
 }

@@ -20,40 +20,28 @@ public struct TesseraDatabase: Sendable {
     /// Opens the database at `url`, applying migrations.
     public static func open(
         _ url: DatabaseURL,
+        postgres: PostgresOptions = PostgresOptions(),
         logger: Logger,
         observeQuery: @escaping @Sendable (Duration) -> Void = { _ in }
     ) async throws -> TesseraDatabase {
+        let storage: SQLStorage
         switch url {
         case .sqlite(let path):
-            let storage = try await SQLiteStorage.open(path: path, logger: logger, observe: observeQuery)
-            return TesseraDatabase(
-                directory: storage,
-                transactions: storage,
-                accessTokens: storage,
-                tickets: storage,
-                attempts: storage,
-                audit: storage,
-                resetCodes: storage,
-                purge: { now in
-                    _ = try await storage.purgeExpired(before: now)
-                    // No window reaches further back than a day.
-                    try await storage.purgeFailures(before: now.addingTimeInterval(-86_400))
-                },
-                ping: { try await storage.ping() },
-                close: { await storage.close() }
-            )
-        case .postgres:
-            throw StorageError.unsupported("PostgreSQL storage is not available yet; use sqlite://PATH")
+            storage = try await SQLStorage.openSQLite(path: path, logger: logger, observe: observeQuery)
+        case .postgres(let url):
+            storage = try await SQLStorage.openPostgres(url: url, options: postgres, logger: logger, observe: observeQuery)
         }
+        return TesseraDatabase(storage)
     }
 
     /// Opens the database, runs `body`, and closes it whatever happens.
     public static func with<T>(
         _ url: DatabaseURL,
+        postgres: PostgresOptions = PostgresOptions(),
         logger: Logger,
         _ body: (TesseraDatabase) async throws -> T
     ) async throws -> T {
-        let database = try await Self.open(url, logger: logger)
+        let database = try await Self.open(url, postgres: postgres, logger: logger)
         do {
             let result = try await body(database)
             await database.close()
@@ -62,5 +50,27 @@ public struct TesseraDatabase: Sendable {
             await database.close()
             throw error
         }
+    }
+}
+
+extension TesseraDatabase {
+    /// The stores of one SQL database.
+    init(_ storage: SQLStorage) {
+        self.init(
+            directory: storage,
+            transactions: storage,
+            accessTokens: storage,
+            tickets: storage,
+            attempts: storage,
+            audit: storage,
+            resetCodes: storage,
+            purge: { now in
+                _ = try await storage.purgeExpired(before: now)
+                // No window reaches further back than a day.
+                try await storage.purgeFailures(before: now.addingTimeInterval(-86_400))
+            },
+            ping: { try await storage.ping() },
+            close: { await storage.close() }
+        )
     }
 }

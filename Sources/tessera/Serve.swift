@@ -1,12 +1,19 @@
 import ArgumentParser
 import Logging
 import TesseraServer
+import TesseraStorage
 
 /// `tessera serve`: runs the HTTP server until SIGTERM or SIGINT.
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the token service.")
 
     @OptionGroup var store: StoreOptions
+
+    @Option(name: .customLong("database-pool"), help: "Most PostgreSQL connections this node opens.")
+    var databasePool: Int = 10
+
+    @Option(name: .customLong("database-timeout"), help: "Seconds a database statement may take before the request is answered 503.")
+    var databaseTimeout: Int = 5
 
     @Option(help: "Address to listen on.")
     var host = "127.0.0.1"
@@ -33,6 +40,8 @@ struct Serve: AsyncParsableCommand {
     var trustedProxies: [String] = []
 
     func validate() throws {
+        guard (1...1000).contains(self.databasePool) else { throw ValidationError("--database-pool must be between 1 and 1000") }
+        guard (1...300).contains(self.databaseTimeout) else { throw ValidationError("--database-timeout must be between 1 and 300 seconds") }
         guard (0...65535).contains(self.port) else { throw ValidationError("--port must be between 0 and 65535") }
         guard Logger.Level(rawValue: self.logLevel) != nil else { throw ValidationError("unknown --log-level \(self.logLevel)") }
         guard ["text", "json"].contains(self.logFormat) else { throw ValidationError("--log-format must be text or json") }
@@ -50,6 +59,7 @@ struct Serve: AsyncParsableCommand {
             host: self.host,
             port: self.port,
             database: try self.store.databaseURL(),
+            postgres: PostgresOptions(poolSize: self.databasePool, statementTimeout: .seconds(self.databaseTimeout)),
             outboxPath: self.outbox,
             demo: self.demo,
             secretKeyFile: self.store.secretKeyFile,

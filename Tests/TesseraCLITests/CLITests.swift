@@ -41,9 +41,14 @@ import TesseraStorage
 
     @discardableResult
     func tessera(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws -> Run {
+        try Self.run(arguments + ["--database", self.database], stdin: stdin, environment: environment)
+    }
+
+    /// Runs `tessera` with `arguments`, none of the caller's `TESSERA_` variables but `environment`, and `stdin`.
+    static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws -> Run {
         let process = Process()
         process.executableURL = Self.executable
-        process.arguments = arguments + ["--database", self.database]
+        process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("TESSERA_") }
             .merging(environment) { $1 }
         let out = Pipe()
@@ -361,7 +366,13 @@ import TesseraStorage
         // request has long arrived (even on a loaded machine) and is still being worked on.
         try await Task.sleep(for: .milliseconds(1500))
         kill(server.processIdentifier, SIGTERM)
-        let (data, response) = try await login.value
+        let data: Data
+        let response: URLResponse
+        do {
+            (data, response) = try await login.value
+        } catch {
+            throw CommandFailure(message: "\(error); server running: \(server.isRunning); its output: \(output.text.withLock { $0 })")
+        }
         // The answer came after the signal: the drain waited for it.
         #expect(ContinuousClock.now - started > .milliseconds(1500))
         #expect((response as? HTTPURLResponse)?.statusCode == 401)

@@ -2,31 +2,25 @@ import Foundation
 import Logging
 import Testing
 import TesseraCore
+import TesseraTestSupport
 @testable import TesseraStorage
 
-/// The storage contract: what every backend must do behind the core's ports. Runs against a real SQLite file.
+/// The storage contract: what every backend must do behind the core's ports, on a real SQLite file and a real
+/// PostgreSQL server.
 @Suite struct StorageContractTests {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-storage-\(UUID().uuidString).sqlite").path
     let now = Date(timeIntervalSince1970: 1_800_000_000)
 
-    func open() async throws -> TesseraDatabase {
-        try await TesseraDatabase.open(.sqlite(path: self.path), logger: Logger(label: "test"))
-    }
-
-    func removeFiles() {
-        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: self.path + suffix) }
-    }
-
-    func withDatabase(_ body: (TesseraDatabase) async throws -> Void) async throws {
-        defer { self.removeFiles() }
-        let database = try await self.open()
-        do {
-            try await body(database)
-        } catch {
+    func withDatabase(_ backend: TestBackend, _ body: (TesseraDatabase) async throws -> Void) async throws {
+        try await TestDatabase.with(backend) { test in
+            let database = try await test.open()
+            do {
+                try await body(database)
+            } catch {
+                await database.close()
+                throw error
+            }
             await database.close()
-            throw error
         }
-        await database.close()
     }
 
     func seed(_ database: TesseraDatabase) async throws -> (Company, AppKey, User) {
@@ -51,8 +45,8 @@ import TesseraCore
         return (company, app, user)
     }
 
-    @Test func companiesAppKeysAndUsersRoundTrip() async throws {
-        try await self.withDatabase { database in
+    @Test(arguments: TestBackend.allCases) func companiesAppKeysAndUsersRoundTrip(_ backend: TestBackend) async throws {
+        try await self.withDatabase(backend) { database in
             let (company, app, user) = try await self.seed(database)
             #expect(try await database.directory.company(named: "acme") == company)
             #expect(try await database.directory.company(id: company.id) == company)
@@ -71,8 +65,8 @@ import TesseraCore
         }
     }
 
-    @Test func namesAreUnique() async throws {
-        try await self.withDatabase { database in
+    @Test(arguments: TestBackend.allCases) func namesAreUnique(_ backend: TestBackend) async throws {
+        try await self.withDatabase(backend) { database in
             let (company, _, _) = try await self.seed(database)
             await #expect(throws: StorageError.duplicate("company \"acme\"")) {
                 _ = try await database.directory.createCompany(name: "acme", policy: CompanyPolicy(), now: self.now)
@@ -88,8 +82,8 @@ import TesseraCore
         }
     }
 
-    @Test func revokingAndDisabling() async throws {
-        try await self.withDatabase { database in
+    @Test(arguments: TestBackend.allCases) func revokingAndDisabling(_ backend: TestBackend) async throws {
+        try await self.withDatabase(backend) { database in
             let (_, _, user) = try await self.seed(database)
             #expect(try await database.directory.revokeAppKey(digest: "app-digest", now: self.now))
             #expect(try await database.directory.app(digest: "app-digest")?.appKey.revokedAt == self.now)
@@ -103,8 +97,8 @@ import TesseraCore
         }
     }
 
-    @Test func transactionsChangeOnlyAtTheVersionTheyWereRead() async throws {
-        try await self.withDatabase { database in
+    @Test(arguments: TestBackend.allCases) func transactionsChangeOnlyAtTheVersionTheyWereRead(_ backend: TestBackend) async throws {
+        try await self.withDatabase(backend) { database in
             let (_, app, user) = try await self.seed(database)
             var transaction = LoginTransaction(
                 id: "t1",
@@ -135,8 +129,8 @@ import TesseraCore
         }
     }
 
-    @Test func expiredTransactionsArePurged() async throws {
-        try await self.withDatabase { database in
+    @Test(arguments: TestBackend.allCases) func expiredTransactionsArePurged(_ backend: TestBackend) async throws {
+        try await self.withDatabase(backend) { database in
             let (_, app, user) = try await self.seed(database)
             for (id, life) in [("old", -1.0), ("live", 600.0)] {
                 try await database.transactions.insert(
@@ -158,55 +152,76 @@ import TesseraCore
         }
     }
 
-    @Test func accessTokensAndTicketsSurviveAReopen() async throws {
-        defer { self.removeFiles() }
-        let database = try await self.open()
-        let (company, app, user) = try await self.seed(database)
-        let record = AccessTokenRecord(
-            digest: "token-digest",
-            userID: user.id,
-            appKeyID: app.id,
-            companyID: company.id,
-            issuedAt: self.now,
-            expiresAt: self.now.addingTimeInterval(3600)
-        )
-        try await database.accessTokens.insert(record)
-        let ticket = Ticket(
-            digest: "ticket-digest",
-            userID: user.id,
-            appKeyID: app.id,
-            purpose: .pinSetup,
-            createdAt: self.now,
-            expiresAt: self.now.addingTimeInterval(600)
-        )
-        try await database.tickets.insert(ticket)
-        await database.close()
+    @Test(arguments: TestBackend.allCases) func accessTokensAndTicketsSurviveAReopen(_ backend: TestBackend) async throws {
+        try await TestDatabase.with(backend) { test in
+            let database = try await test.open()
+            let (company, app, user) = try await self.seed(database)
+            let record = AccessTokenRecord(
+                digest: "token-digest",
+                userID: user.id,
+                appKeyID: app.id,
+                companyID: company.id,
+                issuedAt: self.now,
+                expiresAt: self.now.addingTimeInterval(3600)
+            )
+            try await database.accessTokens.insert(record)
+            let ticket = Ticket(
+                digest: "ticket-digest",
+                userID: user.id,
+                appKeyID: app.id,
+                purpose: .pinSetup,
+                createdAt: self.now,
+                expiresAt: self.now.addingTimeInterval(600)
+            )
+            try await database.tickets.insert(ticket)
+            await database.close()
 
-        let reopened = try await self.open()
-        #expect(try await reopened.accessTokens.accessToken(digest: "token-digest") == record)
-        #expect(try await reopened.tickets.ticket(digest: "ticket-digest") == ticket)
-        #expect(try await reopened.tickets.markUsed(digest: "ticket-digest", at: self.now))
-        #expect(try await reopened.tickets.markUsed(digest: "ticket-digest", at: self.now) == false)
-        try await reopened.ping()
-        await reopened.close()
+            let reopened = try await test.open()
+            #expect(try await reopened.accessTokens.accessToken(digest: "token-digest") == record)
+            #expect(try await reopened.tickets.ticket(digest: "ticket-digest") == ticket)
+            #expect(try await reopened.tickets.markUsed(digest: "ticket-digest", at: self.now))
+            #expect(try await reopened.tickets.markUsed(digest: "ticket-digest", at: self.now) == false)
+            try await reopened.ping()
+            await reopened.close()
+        }
     }
 
-    @Test func aNewerSchemaIsRefused() async throws {
-        defer { self.removeFiles() }
-        let database = try await self.open()
-        let storage = try await SQLiteStorage.open(path: self.path, logger: Logger(label: "test"))
-        try await storage.write("INSERT INTO schema_migrations (version, applied_at) VALUES (999, 0)")
-        await storage.close()
-        await database.close()
-        await #expect(throws: StorageError.schemaTooNew(found: 999, known: Migrations.latestVersion)) {
-            _ = try await self.open()
+    @Test(arguments: TestBackend.allCases) func aNewerSchemaIsRefused(_ backend: TestBackend) async throws {
+        try await TestDatabase.with(backend) { test in
+            let storage: SQLStorage
+            switch test.url {
+            case .sqlite(let path): storage = try await SQLStorage.openSQLite(path: path, logger: Logger(label: "test"))
+            case .postgres(let url): storage = try await SQLStorage.openPostgres(url: url, logger: Logger(label: "test"))
+            }
+            try await storage.write("INSERT INTO schema_migrations (version, applied_at) VALUES (999, 0)")
+            await storage.close()
+            await #expect(throws: StorageError.schemaTooNew(found: 999, known: Migrations.latestVersion)) {
+                _ = try await test.open()
+            }
         }
     }
 
     @Test func theDatabaseFileIsPrivate() async throws {
-        try await self.withDatabase { _ in
-            let attributes = try FileManager.default.attributesOfItem(atPath: self.path)
+        try await TestDatabase.with(.sqlite) { test in
+            let database = try await test.open()
+            await database.close()
+            guard case .sqlite(let path) = test.url else { return }
+            let attributes = try FileManager.default.attributesOfItem(atPath: path)
             #expect((attributes[.posixPermissions] as? Int).map { $0 & 0o077 } == 0)
+        }
+    }
+
+    @Test func nodesStartingTogetherMigrateOnce() async throws {
+        try await TestDatabase.with(.postgres) { test in
+            // Eight nodes' worth of openers race on an empty database: each must come up, none may apply a step
+            // twice (that would fail on "table exists"). SQLite is one node's file: its writer lock does the same.
+            try await withThrowingTaskGroup(of: TesseraDatabase.self) { group in
+                for _ in 0..<8 { group.addTask { try await test.open() } }
+                for try await database in group {
+                    try await database.ping()
+                    await database.close()
+                }
+            }
         }
     }
 }

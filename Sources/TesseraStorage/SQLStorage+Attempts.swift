@@ -1,11 +1,14 @@
 import Foundation
-import SQLiteNIO
+
 import TesseraCore
 
-extension SQLiteStorage: AttemptStore {
+extension SQLStorage: AttemptStore {
     public func reserveAttempt(_ attempt: LoginAttempt, limits: AttemptLimits) async throws -> Bool {
-        // One statement on the one writer: the checks and the insert cannot interleave with another request's.
-        let rows = try await self.write(
+        // One statement, run while this account and this address are held exclusively (SQLite: its one writer;
+        // PostgreSQL: advisory locks), so the checks and the insert cannot interleave with another request's on
+        // any node.
+        let rows = try await self.exclusive(
+            ["account:\(attempt.companyID):\(attempt.usernameKey)", "address:\(attempt.address)"],
             """
             INSERT INTO login_failures (id, company_id, username_key, address, at)
             SELECT ?, ?, ?, ?, ?
@@ -18,12 +21,12 @@ extension SQLiteStorage: AttemptStore {
             """,
             [
                 .text(attempt.id), .integer(Int(attempt.companyID)), .text(attempt.usernameKey), .text(attempt.address),
-                SQLiteData(attempt.at),
+                SQLBind(attempt.at),
                 .integer(Int(attempt.companyID)), .text(attempt.usernameKey), .text(attempt.address),
-                SQLiteData(limits.deviceSince), .integer(limits.deviceLimit),
-                .integer(Int(attempt.companyID)), .text(attempt.usernameKey), SQLiteData(limits.accountSince),
+                SQLBind(limits.deviceSince), .integer(limits.deviceLimit),
+                .integer(Int(attempt.companyID)), .text(attempt.usernameKey), SQLBind(limits.accountSince),
                 .integer(limits.accountLimit),
-                .text(attempt.address), SQLiteData(limits.addressSince), .integer(limits.addressLimit),
+                .text(attempt.address), SQLBind(limits.addressSince), .integer(limits.addressLimit),
             ]
         )
         return !rows.isEmpty
@@ -34,12 +37,11 @@ extension SQLiteStorage: AttemptStore {
             "INSERT INTO login_failures (id, company_id, username_key, address, at) VALUES (?, ?, ?, ?, ?)",
             [
                 .text(attempt.id), .integer(Int(attempt.companyID)), .text(attempt.usernameKey), .text(attempt.address),
-                SQLiteData(attempt.at),
+                SQLBind(attempt.at),
             ]
         )
-        // Counted on the writer, which has seen every insert before this one.
+        // Counted on the primary connection, which has seen every insert before this one.
         return try await self.counts(
-            on: self.writer,
             companyID: attempt.companyID,
             usernameKey: attempt.usernameKey,
             address: attempt.address,
@@ -55,44 +57,24 @@ extension SQLiteStorage: AttemptStore {
     public func counts(companyID: Int64, usernameKey: String, address: String, deviceSince: Date, accountSince: Date)
         async throws -> AttemptCounts
     {
-        try await self.counts(
-            on: self.writer,
-            companyID: companyID,
-            usernameKey: usernameKey,
-            address: address,
-            deviceSince: deviceSince,
-            accountSince: accountSince
-        )
-    }
-
-    private func counts(
-        on connection: SQLiteConnection,
-        companyID: Int64,
-        usernameKey: String,
-        address: String,
-        deviceSince: Date,
-        accountSince: Date
-    ) async throws -> AttemptCounts {
-        let rows = try await self.timed(
-            on: connection,
+        let rows = try await self.write(
             """
-            SELECT COALESCE(SUM(CASE WHEN address = ? AND at > ? THEN 1 ELSE 0 END), 0) AS device,
+            SELECT COUNT(CASE WHEN address = ? AND at > ? THEN 1 END) AS device,
                    COUNT(*) AS account
             FROM login_failures WHERE company_id = ? AND username_key = ? AND at > ?
             """,
             [
-                .text(address), SQLiteData(deviceSince), .integer(Int(companyID)), .text(usernameKey),
-                SQLiteData(min(deviceSince, accountSince)),
+                .text(address), SQLBind(deviceSince), .integer(Int(companyID)), .text(usernameKey),
+                SQLBind(min(deviceSince, accountSince)),
             ]
         )
         // The account window is the longer one by default; count it exactly when it is not.
         let device = Int(rows.first?.int("device") ?? 0)
         var account = Int(rows.first?.int("account") ?? 0)
         if accountSince > deviceSince {
-            let exact = try await self.timed(
-                on: connection,
+            let exact = try await self.write(
                 "SELECT COUNT(*) AS n FROM login_failures WHERE company_id = ? AND username_key = ? AND at > ?",
-                [.integer(Int(companyID)), .text(usernameKey), SQLiteData(accountSince)]
+                [.integer(Int(companyID)), .text(usernameKey), SQLBind(accountSince)]
             )
             account = Int(exact.first?.int("n") ?? 0)
         }
@@ -100,10 +82,9 @@ extension SQLiteStorage: AttemptStore {
     }
 
     public func failures(address: String, since: Date) async throws -> (count: Int, oldest: Date?) {
-        let rows = try await self.timed(
-            on: self.writer,
+        let rows = try await self.write(
             "SELECT COUNT(*) AS n, MIN(at) AS oldest FROM login_failures WHERE address = ? AND at > ?",
-            [.text(address), SQLiteData(since)]
+            [.text(address), SQLBind(since)]
         )
         return (Int(rows.first?.int("n") ?? 0), rows.first?.optionalDate("oldest"))
     }
@@ -118,16 +99,15 @@ extension SQLiteStorage: AttemptStore {
             WHERE account_locks.locked_until <= ?
             RETURNING 1
             """,
-            [.integer(Int(companyID)), .text(usernameKey), SQLiteData(now), SQLiteData(until), SQLiteData(now)]
+            [.integer(Int(companyID)), .text(usernameKey), SQLBind(now), SQLBind(until), SQLBind(now)]
         )
         return !rows.isEmpty
     }
 
     public func lockedUntil(companyID: Int64, usernameKey: String, now: Date) async throws -> Date? {
-        try await self.timed(
-            on: self.writer,
+        try await self.write(
             "SELECT locked_until FROM account_locks WHERE company_id = ? AND username_key = ? AND locked_until > ?",
-            [.integer(Int(companyID)), .text(usernameKey), SQLiteData(now)]
+            [.integer(Int(companyID)), .text(usernameKey), SQLBind(now)]
         ).first?.optionalDate("locked_until")
     }
 
@@ -145,12 +125,12 @@ extension SQLiteStorage: AttemptStore {
 
     /// Drops failures older than every window can reach.
     public func purgeFailures(before date: Date) async throws {
-        try await self.write("DELETE FROM login_failures WHERE at < ?", [SQLiteData(date)])
-        try await self.write("DELETE FROM account_locks WHERE locked_until < ?", [SQLiteData(date)])
+        try await self.write("DELETE FROM login_failures WHERE at < ?", [SQLBind(date)])
+        try await self.write("DELETE FROM account_locks WHERE locked_until < ?", [SQLBind(date)])
     }
 }
 
-extension SQLiteStorage: AuditLog {
+extension SQLStorage: AuditLog {
     public func record(_ event: AuditEvent) async throws {
         try await self.write(
             """
@@ -158,16 +138,16 @@ extension SQLiteStorage: AuditLog {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [
-                SQLiteData(event.at), .text(event.kind.rawValue), SQLiteData(event.companyID), SQLiteData(event.userID),
-                SQLiteData(event.appKeyID), SQLiteData(event.address), SQLiteData(event.outcome),
-                SQLiteData(event.requestID), SQLiteData(event.actor),
+                SQLBind(event.at), .text(event.kind.rawValue), SQLBind(event.companyID), SQLBind(event.userID),
+                SQLBind(event.appKeyID), SQLBind(event.address), SQLBind(event.outcome),
+                SQLBind(event.requestID), SQLBind(event.actor),
             ]
         )
     }
 
     public func events(companyID: Int64?, userID: Int64?, since: Date?, limit: Int) async throws -> [AuditEvent] {
         var sql = "SELECT * FROM audit_events WHERE 1 = 1"
-        var binds: [SQLiteData] = []
+        var binds: [SQLBind] = []
         if let companyID {
             sql += " AND company_id = ?"
             binds.append(.integer(Int(companyID)))
@@ -178,7 +158,7 @@ extension SQLiteStorage: AuditLog {
         }
         if let since {
             sql += " AND at >= ?"
-            binds.append(SQLiteData(since))
+            binds.append(SQLBind(since))
         }
         sql += " ORDER BY at DESC, id DESC LIMIT ?"
         binds.append(.integer(limit))
@@ -196,18 +176,5 @@ extension SQLiteStorage: AuditLog {
                 actor: row.optionalString("actor")
             )
         }
-    }
-}
-
-extension SQLiteData {
-    init(_ number: Int64?) {
-        self = number.map { .integer(Int($0)) } ?? .null
-    }
-}
-
-extension SQLiteRow {
-    func optionalInt(_ name: String) -> Int64? {
-        guard let data = self.column(name), !data.isNull, let value = data.integer else { return nil }
-        return Int64(value)
     }
 }

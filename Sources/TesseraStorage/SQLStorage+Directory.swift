@@ -1,8 +1,8 @@
 import Foundation
-import SQLiteNIO
+
 import TesseraCore
 
-extension SQLiteStorage: DirectoryStore {
+extension SQLStorage: DirectoryStore {
     public func createCompany(name: String, policy: CompanyPolicy, now: Date) async throws -> Company {
         do {
             let rows = try await self.write(
@@ -15,7 +15,7 @@ extension SQLiteStorage: DirectoryStore {
                 """,
                 [
                     .text(name), .integer(policy.requireTwoFactor ? 1 : 0), .integer(policy.requirePin ? 1 : 0),
-                    .integer(policy.tokenLifetime), SQLiteData(now),
+                    .integer(policy.tokenLifetime), SQLBind(now),
                     .integer(policy.lockout.deviceFailureLimit), .integer(Int(policy.lockout.deviceWindow)),
                     .integer(policy.lockout.accountFailureLimit), .integer(Int(policy.lockout.accountWindow)),
                     .integer(Int(policy.lockout.accountLockDuration)), .integer(policy.lockout.addressFailureLimit),
@@ -25,7 +25,7 @@ extension SQLiteStorage: DirectoryStore {
                 ]
             )
             return Company(id: rows.first?.int("id") ?? 0, name: name, policy: policy)
-        } catch let error as SQLiteError where error.isUniqueViolation {
+        } catch is UniqueViolation {
             throw StorageError.duplicate("company \"\(name)\"")
         }
     }
@@ -45,7 +45,7 @@ extension SQLiteStorage: DirectoryStore {
     public func createAppKey(companyID: Int64, name: String, digest: String, now: Date) async throws -> AppKey {
         let rows = try await self.write(
             "INSERT INTO app_keys (company_id, name, key_digest, created_at) VALUES (?, ?, ?, ?) RETURNING id",
-            [.integer(Int(companyID)), .text(name), .text(digest), SQLiteData(now)]
+            [.integer(Int(companyID)), .text(name), .text(digest), SQLBind(now)]
         )
         return AppKey(id: rows.first?.int("id") ?? 0, companyID: companyID, name: name, digest: digest, createdAt: now)
     }
@@ -100,13 +100,13 @@ extension SQLiteStorage: DirectoryStore {
     public func revokeAppKey(digest: String, now: Date) async throws -> Bool {
         let revoked = try await self.write(
             "UPDATE app_keys SET revoked_at = ? WHERE key_digest = ? AND revoked_at IS NULL RETURNING id",
-            [SQLiteData(now), .text(digest)]
+            [SQLBind(now), .text(digest)]
         )
         guard let id = revoked.first?.int("id") else { return false }
         // The app's tokens die with its key.
         try await self.write(
             "UPDATE access_tokens SET revoked_at = ? WHERE app_key_id = ? AND revoked_at IS NULL",
-            [SQLiteData(now), .integer(Int(id))]
+            [SQLBind(now), .integer(Int(id))]
         )
         return true
     }
@@ -123,11 +123,11 @@ extension SQLiteStorage: DirectoryStore {
                 """,
                 [
                     .integer(Int(user.companyID)), .text(username), .text(Username.key(username)),
-                    .text(user.passwordHash), SQLiteData(user.email), SQLiteData(user.phone),
-                    .text(user.twoFactor.rawValue), SQLiteData(user.pinDigest),
-                    SQLiteData(user.profile.firstName), SQLiteData(user.profile.middleName),
-                    SQLiteData(user.profile.lastName), SQLiteData(user.profile.salutation),
-                    SQLiteData(user.profile.suffix), SQLiteData(now), SQLiteData(now),
+                    .text(user.passwordHash), SQLBind(user.email), SQLBind(user.phone),
+                    .text(user.twoFactor.rawValue), SQLBind(user.pinDigest),
+                    SQLBind(user.profile.firstName), SQLBind(user.profile.middleName),
+                    SQLBind(user.profile.lastName), SQLBind(user.profile.salutation),
+                    SQLBind(user.profile.suffix), SQLBind(now), SQLBind(now),
                 ]
             )
             return User(
@@ -142,7 +142,7 @@ extension SQLiteStorage: DirectoryStore {
                 profile: user.profile,
                 addedAt: Date(millisecondsSince1970: now.millisecondsSince1970)
             )
-        } catch let error as SQLiteError where error.isUniqueViolation {
+        } catch is UniqueViolation {
             throw StorageError.duplicate("user \"\(username)\"")
         }
     }
@@ -164,13 +164,13 @@ extension SQLiteStorage: DirectoryStore {
     }
 
     public func setUserDisabled(id: Int64, at date: Date?) async throws {
-        try await self.write("UPDATE users SET disabled_at = ? WHERE id = ?", [SQLiteData(date), .integer(Int(id))])
+        try await self.write("UPDATE users SET disabled_at = ? WHERE id = ?", [SQLBind(date), .integer(Int(id))])
     }
 
     public func setPassword(userID: Int64, hash: String, changedAt: Date) async throws {
         try await self.write(
             "UPDATE users SET password_hash = ?, password_changed_at = ?, password_expired = 0 WHERE id = ?",
-            [.text(hash), SQLiteData(changedAt), .integer(Int(userID))]
+            [.text(hash), SQLBind(changedAt), .integer(Int(userID))]
         )
     }
 
@@ -181,24 +181,24 @@ extension SQLiteStorage: DirectoryStore {
     public func setPin(userID: Int64, digest: String, image: String?, phrase: String?) async throws {
         try await self.write(
             "UPDATE users SET pin_digest = ?, pin_image = ?, pin_phrase = ? WHERE id = ?",
-            [.text(digest), SQLiteData(image), SQLiteData(phrase), .integer(Int(userID))]
+            [.text(digest), SQLBind(image), SQLBind(phrase), .integer(Int(userID))]
         )
     }
 
     public func setSecretQuestion(userID: Int64, question: String?, answerDigest: String?) async throws {
         try await self.write(
             "UPDATE users SET secret_question = ?, secret_answer_digest = ? WHERE id = ?",
-            [SQLiteData(question), SQLiteData(answerDigest), .integer(Int(userID))]
+            [SQLBind(question), SQLBind(answerDigest), .integer(Int(userID))]
         )
     }
 
     public func setPinDigest(userID: Int64, digest: String?) async throws {
-        try await self.write("UPDATE users SET pin_digest = ? WHERE id = ?", [SQLiteData(digest), .integer(Int(userID))])
+        try await self.write("UPDATE users SET pin_digest = ? WHERE id = ?", [SQLBind(digest), .integer(Int(userID))])
     }
 
     // MARK: Rows
 
-    static func company(_ row: SQLiteRow) -> Company {
+    static func company(_ row: StorageRow) -> Company {
         Company(
             id: row.int("id"),
             name: row.string("name"),
@@ -224,7 +224,7 @@ extension SQLiteStorage: DirectoryStore {
         )
     }
 
-    static func user(_ row: SQLiteRow) -> User {
+    static func user(_ row: StorageRow) -> User {
         User(
             id: row.int("id"),
             companyID: row.int("company_id"),

@@ -1,8 +1,8 @@
 import Foundation
-import SQLiteNIO
+
 import TesseraCore
 
-extension SQLiteStorage: LoginTransactionStore {
+extension SQLStorage: LoginTransactionStore {
     public func insert(_ transaction: LoginTransaction) async throws {
         try await self.write(
             """
@@ -13,10 +13,10 @@ extension SQLiteStorage: LoginTransactionStore {
             [
                 .text(transaction.id), .text(transaction.ticketDigest), .integer(Int(transaction.appKeyID)),
                 .integer(Int(transaction.userID)), .text(transaction.passwordProof), .text(transaction.step.rawValue),
-                SQLiteData(transaction.codeDigest), SQLiteData(transaction.codeExpiresAt),
-                SQLiteData(transaction.codeSentAt), .integer(transaction.codeFailures),
-                .integer(transaction.pinFailures), SQLiteData(transaction.createdAt),
-                SQLiteData(transaction.expiresAt), .integer(transaction.version),
+                SQLBind(transaction.codeDigest), SQLBind(transaction.codeExpiresAt),
+                SQLBind(transaction.codeSentAt), .integer(transaction.codeFailures),
+                .integer(transaction.pinFailures), SQLBind(transaction.createdAt),
+                SQLBind(transaction.expiresAt), .integer(transaction.version),
             ]
         )
     }
@@ -51,8 +51,8 @@ extension SQLiteStorage: LoginTransactionStore {
             WHERE id = ? AND version = ?
             """,
             [
-                .text(transaction.step.rawValue), SQLiteData(transaction.codeDigest),
-                SQLiteData(transaction.codeExpiresAt), SQLiteData(transaction.codeSentAt),
+                .text(transaction.step.rawValue), SQLBind(transaction.codeDigest),
+                SQLBind(transaction.codeExpiresAt), SQLBind(transaction.codeSentAt),
                 .integer(transaction.codeFailures), .integer(transaction.pinFailures), .integer(transaction.version),
                 .text(transaction.id), .integer(expectedVersion),
             ]
@@ -67,11 +67,11 @@ extension SQLiteStorage: LoginTransactionStore {
     }
 
     public func purgeExpired(before now: Date) async throws -> Int {
-        try await self.write("DELETE FROM login_transactions WHERE expires_at < ? RETURNING 1", [SQLiteData(now)]).count
+        try await self.write("DELETE FROM login_transactions WHERE expires_at < ? RETURNING 1", [SQLBind(now)]).count
     }
 }
 
-extension SQLiteStorage: AccessTokenStore {
+extension SQLStorage: AccessTokenStore {
     public func insert(_ record: AccessTokenRecord) async throws {
         try await self.write(
             """
@@ -81,9 +81,9 @@ extension SQLiteStorage: AccessTokenStore {
             """,
             [
                 .text(record.digest), .integer(Int(record.userID)), .integer(Int(record.appKeyID)),
-                .integer(Int(record.companyID)), SQLiteData(record.issuedAt), SQLiteData(record.expiresAt),
-                SQLiteData(record.revokedAt), .text(record.sessionID), SQLiteData(record.address),
-                SQLiteData(record.userAgent), SQLiteData(record.lastSeenAt),
+                .integer(Int(record.companyID)), SQLBind(record.issuedAt), SQLBind(record.expiresAt),
+                SQLBind(record.revokedAt), .text(record.sessionID), SQLBind(record.address),
+                SQLBind(record.userAgent), SQLBind(record.lastSeenAt),
             ]
         )
     }
@@ -92,7 +92,7 @@ extension SQLiteStorage: AccessTokenStore {
         try await self.read("SELECT * FROM access_tokens WHERE token_digest = ?", [.text(digest)]).first.map(Self.accessToken)
     }
 
-    static func accessToken(_ row: SQLiteRow) -> AccessTokenRecord {
+    static func accessToken(_ row: StorageRow) -> AccessTokenRecord {
         AccessTokenRecord(
             digest: row.string("token_digest"),
             userID: row.int("user_id"),
@@ -126,18 +126,18 @@ extension SQLiteStorage: AccessTokenStore {
     public func revoke(digest: String, at date: Date) async throws -> Bool {
         try await self.writeChangedAny(
             "UPDATE access_tokens SET revoked_at = ? WHERE token_digest = ? AND revoked_at IS NULL",
-            [SQLiteData(date), .text(digest)]
+            [SQLBind(date), .text(digest)]
         )
     }
 
     public func revoke(sessionID: String, userID: Int64?, at date: Date) async throws -> Bool {
-        try await self.writeChangedAny(
-            """
-            UPDATE access_tokens SET revoked_at = ?
-            WHERE session_id = ? AND (? IS NULL OR user_id = ?) AND revoked_at IS NULL AND expires_at > ?
-            """,
-            [SQLiteData(date), .text(sessionID), SQLiteData(userID), SQLiteData(userID), SQLiteData(date)]
-        )
+        var sql = "UPDATE access_tokens SET revoked_at = ? WHERE session_id = ? AND revoked_at IS NULL AND expires_at > ?"
+        var binds: [SQLBind] = [SQLBind(date), .text(sessionID), SQLBind(date)]
+        if let userID {
+            sql += " AND user_id = ?"
+            binds.append(.integer(Int(userID)))
+        }
+        return try await self.writeChangedAny(sql, binds)
     }
 
     public func sessions(userID: Int64, now: Date) async throws -> [Session] {
@@ -147,7 +147,7 @@ extension SQLiteStorage: AccessTokenStore {
             WHERE t.user_id = ? AND t.revoked_at IS NULL AND t.expires_at > ?
             ORDER BY t.issued_at DESC, t.id DESC
             """,
-            [.integer(Int(userID)), SQLiteData(now)]
+            [.integer(Int(userID)), SQLBind(now)]
         ).map { Session(record: Self.accessToken($0), appName: $0.string("app_name")) }
     }
 
@@ -159,36 +159,36 @@ extension SQLiteStorage: AccessTokenStore {
     }
 
     public func touch(digest: String, at date: Date) async throws {
-        try await self.write("UPDATE access_tokens SET last_seen_at = ? WHERE token_digest = ?", [SQLiteData(date), .text(digest)])
+        try await self.write("UPDATE access_tokens SET last_seen_at = ? WHERE token_digest = ?", [SQLBind(date), .text(digest)])
     }
 }
 
-extension SQLiteStorage {
+extension SQLStorage {
     public func revokeAll(userID: Int64, keeping: String?, at date: Date) async throws -> Int {
         try await self.write(
             """
             UPDATE access_tokens SET revoked_at = ?
-            WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ? AND token_digest IS NOT ?
+            WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ? AND token_digest IS DISTINCT FROM ?
             RETURNING 1
             """,
-            [SQLiteData(date), .integer(Int(userID)), SQLiteData(date), SQLiteData(keeping)]
+            [SQLBind(date), .integer(Int(userID)), SQLBind(date), SQLBind(keeping)]
         ).count
     }
 }
 
-extension SQLiteStorage: ResetCodeStore {
+extension SQLStorage: ResetCodeStore {
     public func replaceResetCode(_ code: ResetCode) async throws -> Bool {
-        try await self.write("DELETE FROM reset_codes WHERE user_id = ? OR expires_at <= ?", [.integer(Int(code.userID)), SQLiteData(code.createdAt)])
+        try await self.write("DELETE FROM reset_codes WHERE user_id = ? OR expires_at <= ?", [.integer(Int(code.userID)), SQLBind(code.createdAt)])
         do {
             try await self.write(
                 "INSERT INTO reset_codes (digest, user_id, company_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
                 [
                     .text(code.digest), .integer(Int(code.userID)), .integer(Int(code.companyID)),
-                    SQLiteData(code.createdAt), SQLiteData(code.expiresAt),
+                    SQLBind(code.createdAt), SQLBind(code.expiresAt),
                 ]
             )
             return true
-        } catch let error as SQLiteError where error.isUniqueViolation {
+        } catch is UniqueViolation {
             return false
         }
     }
@@ -197,7 +197,7 @@ extension SQLiteStorage: ResetCodeStore {
         try await self.read("SELECT * FROM reset_codes WHERE user_id = ?", [.integer(Int(userID))]).first.map(Self.resetCode)
     }
 
-    static func resetCode(_ row: SQLiteRow) -> ResetCode {
+    static func resetCode(_ row: StorageRow) -> ResetCode {
         ResetCode(
             digest: row.string("digest"),
             userID: row.int("user_id"),
@@ -210,20 +210,12 @@ extension SQLiteStorage: ResetCodeStore {
     public func takeResetCode(digest: String, now: Date) async throws -> ResetCode? {
         try await self.write(
             "DELETE FROM reset_codes WHERE digest = ? AND expires_at > ? RETURNING *",
-            [.text(digest), SQLiteData(now)]
-        ).first.map { row in
-            ResetCode(
-                digest: row.string("digest"),
-                userID: row.int("user_id"),
-                companyID: row.int("company_id"),
-                createdAt: row.date("created_at"),
-                expiresAt: row.date("expires_at")
-            )
-        }
+            [.text(digest), SQLBind(now)]
+        ).first.map(Self.resetCode)
     }
 }
 
-extension SQLiteStorage: TicketStore {
+extension SQLStorage: TicketStore {
     public func insert(_ ticket: Ticket) async throws {
         try await self.write(
             """
@@ -232,8 +224,8 @@ extension SQLiteStorage: TicketStore {
             """,
             [
                 .text(ticket.digest), .integer(Int(ticket.userID)), .integer(Int(ticket.appKeyID)),
-                .text(ticket.purpose.rawValue), SQLiteData(ticket.createdAt), SQLiteData(ticket.expiresAt),
-                SQLiteData(ticket.usedAt),
+                .text(ticket.purpose.rawValue), SQLBind(ticket.createdAt), SQLBind(ticket.expiresAt),
+                SQLBind(ticket.usedAt),
             ]
         )
     }
@@ -256,7 +248,7 @@ extension SQLiteStorage: TicketStore {
     public func markUsed(digest: String, at date: Date) async throws -> Bool {
         try await self.writeChangedAny(
             "UPDATE tickets SET used_at = ? WHERE digest = ? AND used_at IS NULL",
-            [SQLiteData(date), .text(digest)]
+            [SQLBind(date), .text(digest)]
         )
     }
 }

@@ -1,0 +1,398 @@
+import Foundation
+import Logging
+import NIOSSL
+import PostgresNIO
+import Synchronization
+
+/// How a node uses its PostgreSQL server.
+public struct PostgresOptions: Sendable, Equatable {
+    /// The most connections this node opens (`--database-pool`).
+    public var poolSize: Int
+    /// How long one statement (waiting for a connection included) may take before the request is answered `503`.
+    public var statementTimeout: Duration
+    /// How long connecting may take, at start and when reconnecting.
+    public var connectTimeout: Duration
+
+    public init(poolSize: Int = 10, statementTimeout: Duration = .seconds(5), connectTimeout: Duration = .seconds(5)) {
+        self.poolSize = poolSize
+        self.statementTimeout = statementTimeout
+        self.connectTimeout = connectTimeout
+    }
+}
+
+/// A PostgreSQL server shared by every node: a pool of connections from postgres-nio.
+///
+/// Atomic steps that span rows (the failure-counter reservation) hold advisory locks inside a transaction, so
+/// nodes take turns exactly where one SQLite writer would. PostgreSQL commits durably (`synchronous_commit` on,
+/// its default) before a statement returns, so a token answered `200` is on disk.
+///
+/// When the server goes away the pool backs off further and further between reconnects; a watchdog probes the
+/// server every second while statements fail and starts a fresh pool as soon as it answers, so a node recovers
+/// within seconds of the database's return without a restart.
+final class PostgresBackend: SQLBackend {
+    private let target: PostgresTarget
+    private let options: PostgresOptions
+    private let logger: Logger
+    private let pool: Mutex<Pool>
+    private let suspect = Atomic<Bool>(false)
+    /// Why the server cannot be reached, while the watchdog's last probe failed: statements fail at once with it
+    /// instead of each waiting out the timeout.
+    private let downCause: Mutex<String?> = Mutex(nil)
+    private let watchdog: Mutex<Task<Void, Never>?> = Mutex(nil)
+
+    private struct Pool {
+        var client: PostgresClient
+        var runner: Task<Void, Never>
+    }
+
+    private init(target: PostgresTarget, options: PostgresOptions, logger: Logger) {
+        self.target = target
+        self.options = options
+        self.logger = logger
+        self.pool = Mutex(Self.startPool(target: target, options: options, logger: logger))
+    }
+
+    /// Connects once (so a wrong address or password fails at start, with the server's reason, instead of
+    /// after the pool's minute of retries), applies migrations under an advisory lock so nodes starting together
+    /// take turns, and starts the pool.
+    static func open(url: String, options: PostgresOptions, logger: Logger) async throws -> PostgresBackend {
+        let target = try PostgresTarget(parsing: url)
+        let connection: PostgresConnection
+        do {
+            connection = try await withTimeout(options.connectTimeout) {
+                try await PostgresConnection.connect(
+                    configuration: target.connectionConfiguration(connectTimeout: options.connectTimeout),
+                    id: 0,
+                    logger: logger
+                )
+            }
+        } catch {
+            throw StorageError.unavailable("cannot connect to \(target.redacted): \(Self.explain(error))")
+        }
+        do {
+            try await connection.withTransaction(logger: logger) { connection in
+                _ = try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLockKey))", logger: logger)
+                try await Migrations.apply(dialect: .postgres, logger: logger) { sql, binds in
+                    try await Self.rows(connection.query(Self.query(sql, binds), logger: logger))
+                }
+            }
+        } catch let error as PostgresTransactionError where error.closureError is StorageError {
+            try? await connection.close()
+            throw error.closureError!
+        } catch {
+            try? await connection.close()
+            throw StorageError.unavailable("cannot migrate \(target.redacted): \(Self.explain(error))")
+        }
+        try? await connection.close()
+        let backend = PostgresBackend(target: target, options: options, logger: logger)
+        backend.startWatchdog()
+        return backend
+    }
+
+    /// The advisory lock every migrating node takes: `tessera` in ASCII.
+    static let migrationLockKey: Int64 = 0x7465_7373_6572_61
+
+    private static func startPool(target: PostgresTarget, options: PostgresOptions, logger: Logger) -> Pool {
+        var configuration = target.clientConfiguration
+        configuration.options.maximumConnections = max(options.poolSize, 1)
+        configuration.options.minimumConnections = 0
+        configuration.options.connectTimeout = options.connectTimeout
+        // postgres-nio logs every failed connection attempt; the storage logs each outage once instead.
+        var quiet = logger
+        quiet.logLevel = max(logger.logLevel, .critical)
+        let client = PostgresClient(configuration: configuration, backgroundLogger: quiet)
+        let runner = Task { await client.run() }
+        return Pool(client: client, runner: runner)
+    }
+
+    private var client: PostgresClient { self.pool.withLock { $0.client } }
+
+    func query(_ sql: String, _ binds: [SQLBind], primary: Bool) async throws -> [StorageRow] {
+        let client = self.client
+        return try await self.guarded {
+            try await Self.rows(client.query(Self.query(sql, binds), logger: self.logger))
+        }
+    }
+
+    func exclusive(_ keys: [String], _ sql: String, _ binds: [SQLBind]) async throws -> [StorageRow] {
+        let client = self.client
+        return try await self.guarded {
+            try await client.withTransaction(logger: self.logger) { connection in
+                // Every caller takes its keys in the same order (account, then address), so no two wait on
+                // each other in a circle.
+                for key in keys {
+                    var lock = PostgresBindings()
+                    lock.append(key)
+                    _ = try await connection.query(
+                        PostgresQuery(unsafeSQL: "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", binds: lock),
+                        logger: self.logger
+                    )
+                }
+                return try await Self.rows(connection.query(Self.query(sql, binds), logger: self.logger))
+            }
+        }
+    }
+
+    /// Bounds a statement in time and marks the pool suspect when it fails for any reason but a refusal.
+    private func guarded<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        if let cause = self.downCause.withLock({ $0 }) {
+            throw StorageError.unavailable(cause)
+        }
+        do {
+            return try await withTimeout(self.options.statementTimeout, body)
+        } catch is StatementTimeout {
+            self.suspect.store(true, ordering: .relaxed)
+            // A pool waiting to reconnect only times out; a connection of our own tells why.
+            if let cause = await self.probe() {
+                self.downCause.withLock { $0 = cause }
+                throw StorageError.unavailable(cause)
+            }
+            throw StatementTimeout()
+        } catch {
+            if !self.isUniqueViolation(error), !Self.isStatementError(error) {
+                self.suspect.store(true, ordering: .relaxed)
+            }
+            throw error
+        }
+    }
+
+    func isUniqueViolation(_ error: any Error) -> Bool {
+        (Self.root(error) as? PSQLError)?.serverInfo?[.sqlState] == "23505"
+    }
+
+    /// The error inside a failed transaction.
+    private static func root(_ error: any Error) -> any Error {
+        guard let error = error as? PostgresTransactionError else { return error }
+        return error.beginError ?? error.closureError ?? error.commitError ?? error.rollbackError ?? error
+    }
+
+    /// An error the server gave about one statement (a constraint, a syntax error), as opposed to the server
+    /// or the way to it failing.
+    private static func isStatementError(_ error: any Error) -> Bool {
+        guard let error = Self.root(error) as? PSQLError, error.code == .server, let state = error.serverInfo?[.sqlState] else { return false }
+        // 08 connection, 53 resources, 57 operator intervention (shutdown), 58 system errors, 40 rollbacks.
+        return !["08", "53", "57", "58", "40"].contains(String(state.prefix(2)))
+    }
+
+    func describe(_ error: any Error) -> String {
+        Self.explain(error)
+    }
+
+    /// The reason an error happened, from the server's message or the connection's failure — never the
+    /// statement's bound values.
+    static func explain(_ error: any Error) -> String {
+        if error is PostgresTransactionError {
+            let inner = Self.root(error)
+            return inner is PostgresTransactionError ? "transaction failed" : Self.explain(inner)
+        }
+        if let error = error as? PSQLError {
+            if let info = error.serverInfo {
+                return "\(info[.sqlState] ?? "?"): \(info[.message] ?? "server error")"
+            }
+            if let underlying = error.underlying {
+                return "\(error.code): \(Self.explain(underlying))"
+            }
+            return "\(error.code)"
+        }
+        if error is StatementTimeout { return "no answer within the statement timeout" }
+        return String(describing: error)
+    }
+
+    func ping() async throws {
+        _ = try await self.query("SELECT 1", [], primary: true)
+    }
+
+    func close() async {
+        self.watchdog.withLock { $0?.cancel() }
+        let runner = self.pool.withLock { $0.runner }
+        runner.cancel()
+        // The pool closes its connections as their statements end; a process on its way out waits a few
+        // seconds for that, not for ever.
+        _ = try? await withTimeout(.seconds(5)) { await runner.value }
+    }
+
+    // MARK: Recovery
+
+    private func startWatchdog() {
+        let task = Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                guard let self else { return }
+                await self.recoverIfNeeded()
+            }
+        }
+        self.watchdog.withLock { $0 = task }
+    }
+
+    /// While statements fail, checks the server with a connection of its own; once it answers, replaces the
+    /// pool (whose reconnect back-off may by then be most of a minute) with a fresh one.
+    private func recoverIfNeeded() async {
+        guard self.suspect.load(ordering: .relaxed) else { return }
+        if let cause = await self.probe() {
+            self.downCause.withLock { $0 = cause }
+            return
+        }
+        let fresh = Self.startPool(target: self.target, options: self.options, logger: self.logger)
+        let old = self.pool.withLock { pool in
+            defer { pool = fresh }
+            return pool
+        }
+        self.suspect.store(false, ordering: .relaxed)
+        self.downCause.withLock { $0 = nil }
+        // Statements still running on the old pool finish or fail on their own; then it closes.
+        Task {
+            try? await Task.sleep(for: self.options.statementTimeout)
+            old.runner.cancel()
+        }
+    }
+
+    /// Connects and runs `SELECT 1` on a connection of its own; `nil` when that works, else why not.
+    private func probe() async -> String? {
+        do {
+            let connection = try await withTimeout(self.options.connectTimeout) { [target, options, logger] in
+                try await PostgresConnection.connect(
+                    configuration: target.connectionConfiguration(connectTimeout: options.connectTimeout),
+                    id: 0,
+                    logger: logger
+                )
+            }
+            defer { Task { try? await connection.close() } }
+            _ = try await withTimeout(self.options.statementTimeout) {
+                try await connection.query("SELECT 1", logger: self.logger)
+            }
+            return nil
+        } catch {
+            return "cannot connect to \(self.target.redacted): \(Self.explain(error))"
+        }
+    }
+
+    // MARK: Statements
+
+    static func query(_ sql: String, _ binds: [SQLBind]) -> PostgresQuery {
+        var bindings = PostgresBindings(capacity: binds.count)
+        for bind in binds {
+            switch bind {
+            case .integer(let value): bindings.append(Int64(value))
+            case .text(let value): bindings.append(value)
+            case .null: bindings.appendNull()
+            }
+        }
+        return PostgresQuery(unsafeSQL: numberedPlaceholders(sql), binds: bindings)
+    }
+
+    static func rows(_ sequence: PostgresRowSequence) async throws -> [StorageRow] {
+        try await sequence.collect().map { row in
+            var values: [String: SQLBind] = [:]
+            for cell in row {
+                values[cell.columnName] = Self.value(cell)
+            }
+            return .values(values)
+        }
+    }
+
+    private static func value(_ cell: PostgresCell) -> SQLBind {
+        guard cell.bytes != nil else { return .null }
+        switch cell.dataType {
+        case .int2, .int4, .int8:
+            return (try? cell.decode(Int64.self)).map { .integer(Int($0)) } ?? .null
+        case .bool:
+            return (try? cell.decode(Bool.self)).map { .integer($0 ? 1 : 0) } ?? .null
+        default:
+            return (try? cell.decode(String.self)).map { .text($0) } ?? .null
+        }
+    }
+}
+
+/// Where a PostgreSQL server is, from `postgres://user:password@host:port/database?sslmode=…`.
+struct PostgresTarget: Sendable {
+    var host: String
+    var port: Int
+    var username: String
+    var password: String?
+    var database: String
+    var sslMode: String
+
+    init(parsing text: String) throws {
+        guard let components = URLComponents(string: text), let host = components.host, !host.isEmpty else {
+            throw StorageError.invalidURL("expected postgres://user:password@host:port/database")
+        }
+        self.host = host
+        self.port = components.port ?? 5432
+        self.username = components.user?.removingPercentEncoding ?? "postgres"
+        self.password = components.password?.removingPercentEncoding
+        let path = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
+        self.database = path.isEmpty ? self.username : path
+        self.sslMode = components.queryItems?.first(where: { $0.name == "sslmode" })?.value ?? "prefer"
+        guard ["disable", "prefer", "require"].contains(self.sslMode) else {
+            throw StorageError.invalidURL("sslmode must be disable, prefer or require")
+        }
+    }
+
+    var redacted: String { "postgres://\(self.username)@\(self.host):\(self.port)/\(self.database)" }
+
+    var clientConfiguration: PostgresClient.Configuration {
+        let tls: PostgresClient.Configuration.TLS =
+            switch self.sslMode {
+            case "disable": .disable
+            case "require": .require(.makeClientConfiguration())
+            default: .prefer(.makeClientConfiguration())
+            }
+        return PostgresClient.Configuration(
+            host: self.host,
+            port: self.port,
+            username: self.username,
+            password: self.password,
+            database: self.database,
+            tls: tls
+        )
+    }
+
+    func connectionConfiguration(connectTimeout: Duration) throws -> PostgresConnection.Configuration {
+        let tls: PostgresConnection.Configuration.TLS =
+            switch self.sslMode {
+            case "disable": .disable
+            case "require": .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+            default: .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
+            }
+        var configuration = PostgresConnection.Configuration(
+            host: self.host,
+            port: self.port,
+            username: self.username,
+            password: self.password,
+            database: self.database,
+            tls: tls
+        )
+        configuration.options.connectTimeout = .milliseconds(Int64(connectTimeout.components.seconds * 1000))
+        return configuration
+    }
+}
+
+/// A statement that got no answer in time.
+struct StatementTimeout: Error {}
+
+/// Runs `body`, giving up with ``StatementTimeout`` after `limit`.
+func withTimeout<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: T.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(for: limit)
+            throw StatementTimeout()
+        }
+        defer { group.cancelAll() }
+        guard let result = try await group.next() else { throw StatementTimeout() }
+        return result
+    }
+}
+
+extension SQLStorage {
+    /// Connects to the PostgreSQL server at `url` and brings its schema up to date.
+    public static func openPostgres(
+        url: String,
+        options: PostgresOptions = PostgresOptions(),
+        logger: Logger,
+        observe: @escaping @Sendable (Duration) -> Void = { _ in }
+    ) async throws -> SQLStorage {
+        let backend = try await PostgresBackend.open(url: url, options: options, logger: logger)
+        return SQLStorage(backend: backend, logger: logger, observe: observe)
+    }
+}

@@ -1,0 +1,114 @@
+import Foundation
+import SQLiteNIO
+
+/// A value bound to a `?` placeholder. Tessera's schema needs only integers (ids, counts, flags and times in
+/// milliseconds) and text, on every backend.
+enum SQLBind: Sendable, Equatable {
+    case integer(Int)
+    case text(String)
+    case null
+
+    init(_ date: Date?) {
+        self = date.map { .integer(Int($0.millisecondsSince1970)) } ?? .null
+    }
+
+    init(_ text: String?) {
+        self = text.map { .text($0) } ?? .null
+    }
+
+    init(_ number: Int64?) {
+        self = number.map { .integer(Int($0)) } ?? .null
+    }
+
+    var sqlite: SQLiteData {
+        switch self {
+        case .integer(let value): .integer(value)
+        case .text(let value): .text(value)
+        case .null: .null
+        }
+    }
+}
+
+/// One result row, read by column name, whatever backend it came from.
+enum StorageRow: Sendable {
+    /// SQLite rows are read in place: the validation hot path reads one row per request.
+    case sqlite(SQLiteRow)
+    /// Rows of other backends, decoded once into values.
+    case values([String: SQLBind])
+
+    func value(_ name: String) -> SQLBind {
+        switch self {
+        case .sqlite(let row):
+            switch row.column(name) {
+            case .integer(let value): return .integer(value)
+            case .text(let value): return .text(value)
+            case .float(let value): return .integer(Int(value))
+            case .blob, .null, .none: return .null
+            }
+        case .values(let values):
+            return values[name] ?? .null
+        }
+    }
+
+    func optionalInt(_ name: String) -> Int64? {
+        switch self.value(name) {
+        case .integer(let value): Int64(value)
+        case .text(let value): Int64(value)
+        case .null: nil
+        }
+    }
+
+    func optionalString(_ name: String) -> String? {
+        switch self.value(name) {
+        case .text(let value): value
+        case .integer(let value): String(value)
+        case .null: nil
+        }
+    }
+
+    func int(_ name: String) -> Int64 { self.optionalInt(name) ?? 0 }
+    func bool(_ name: String) -> Bool { self.int(name) != 0 }
+    func string(_ name: String) -> String { self.optionalString(name) ?? "" }
+    func date(_ name: String) -> Date { Date(millisecondsSince1970: self.int(name)) }
+    func optionalDate(_ name: String) -> Date? { self.optionalInt(name).map { Date(millisecondsSince1970: $0) } }
+}
+
+/// A place the storage runs its statements: one SQLite file, or a PostgreSQL server.
+///
+/// Statements are written once, in the SQL both engines speak (`?` placeholders, `RETURNING`,
+/// `ON CONFLICT … DO UPDATE`, `IS DISTINCT FROM`); a backend translates what it must.
+protocol SQLBackend: Sendable {
+    /// Runs one statement. `primary` asks for the connection that has seen every earlier write (SQLite reads may
+    /// go to a reader connection; PostgreSQL has one view).
+    func query(_ sql: String, _ binds: [SQLBind], primary: Bool) async throws -> [StorageRow]
+    /// Runs one statement while holding an exclusive, cluster-wide hold on each of `keys`, so that statements
+    /// holding a common key run one after the other, whichever node sent them.
+    func exclusive(_ keys: [String], _ sql: String, _ binds: [SQLBind]) async throws -> [StorageRow]
+    /// Whether the error is the database refusing a duplicate (a unique or primary key).
+    func isUniqueViolation(_ error: any Error) -> Bool
+    /// A short account of an error for the operator's log, never holding bound values.
+    func describe(_ error: any Error) -> String
+    /// Throws when the database cannot be used.
+    func ping() async throws
+    func close() async
+}
+
+/// A `?`-placeholder statement turned into PostgreSQL's `$1, $2, …`, leaving quoted text alone.
+func numberedPlaceholders(_ sql: String) -> String {
+    var result = ""
+    result.reserveCapacity(sql.utf8.count + 16)
+    var number = 0
+    var inQuote = false
+    for character in sql {
+        if character == "'" {
+            inQuote.toggle()
+            result.append(character)
+        } else if character == "?" && !inQuote {
+            number += 1
+            result += "$\(number)"
+        } else {
+            result.append(character)
+        }
+    }
+    return result
+}

@@ -1,0 +1,111 @@
+import Foundation
+import Logging
+import PostgresNIO
+import TesseraStorage
+
+/// The backends every storage-facing test runs against.
+public enum TestBackend: String, CaseIterable, Sendable, CustomStringConvertible {
+    case sqlite
+    case postgres
+
+    public var description: String { self.rawValue }
+}
+
+/// A database of its own for one test: a fresh SQLite file, or a fresh database on the test PostgreSQL server
+/// (`TESSERA_TEST_DATABASE_URL`, as `scripts/test` starts one; default `postgres://postgres@127.0.0.1:5432/postgres`).
+public struct TestDatabase: Sendable {
+    public let backend: TestBackend
+    public let url: DatabaseURL
+    let cleanUp: @Sendable () async -> Void
+
+    /// The server tests create their databases on.
+    public static var adminURL: String {
+        ProcessInfo.processInfo.environment["TESSERA_TEST_DATABASE_URL"] ?? "postgres://postgres@127.0.0.1:5432/postgres"
+    }
+
+    public static func make(_ backend: TestBackend) async throws -> TestDatabase {
+        switch backend {
+        case .sqlite:
+            let path = FileManager.default.temporaryDirectory
+                .appendingPathComponent("tessera-test-\(UUID().uuidString).sqlite").path
+            return TestDatabase(backend: backend, url: .sqlite(path: path)) {
+                for suffix in ["", "-wal", "-shm", ".key"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+            }
+        case .postgres:
+            let name = "tessera_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+            try await Self.admin("CREATE DATABASE \(name)")
+            let admin = Self.adminURL
+            guard let slash = admin.range(of: "/", options: .backwards), admin[..<slash.lowerBound].contains("@") else {
+                throw TestDatabaseError("TESSERA_TEST_DATABASE_URL must end in /DATABASE")
+            }
+            let url = String(admin[..<slash.upperBound]) + name
+            return TestDatabase(backend: backend, url: .postgres(url: url)) {
+                try? await Self.admin("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+            }
+        }
+    }
+
+    /// Opens, runs `body`, closes and removes the database whatever happens.
+    public static func with<T>(_ backend: TestBackend, _ body: (TestDatabase) async throws -> T) async throws -> T {
+        let database = try await Self.make(backend)
+        do {
+            let result = try await body(database)
+            await database.cleanUp()
+            return result
+        } catch {
+            await database.cleanUp()
+            throw error
+        }
+    }
+
+    /// The database URL as `--database` takes it.
+    public var argument: String {
+        switch self.url {
+        case .sqlite(let path): "sqlite://\(path)"
+        case .postgres(let url): url
+        }
+    }
+
+    /// Opens the database. Statements get 30 s, not a server's 5: the whole suite runs at once on a small machine.
+    public func open(logger: Logger = Logger(label: "test")) async throws -> TesseraDatabase {
+        try await TesseraDatabase.open(self.url, postgres: PostgresOptions(statementTimeout: .seconds(30)), logger: logger)
+    }
+
+    /// Runs one statement on the test server's admin database.
+    public static func admin(_ sql: String) async throws {
+        let url = Self.adminURL
+        guard let components = URLComponents(string: url), let host = components.host else {
+            throw TestDatabaseError("TESSERA_TEST_DATABASE_URL is not a postgres:// URL: \(url)")
+        }
+        var configuration = PostgresConnection.Configuration(
+            host: host,
+            port: components.port ?? 5432,
+            username: components.user ?? "postgres",
+            password: components.password,
+            database: components.path.isEmpty ? nil : String(components.path.dropFirst()),
+            tls: .disable
+        )
+        configuration.options.connectTimeout = .seconds(5)
+        let connection: PostgresConnection
+        do {
+            connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: Logger(label: "test-admin"))
+        } catch {
+            throw TestDatabaseError(
+                "no test PostgreSQL at \(host):\(components.port ?? 5432) — run the tests through scripts/test, which starts one, "
+                    + "or set TESSERA_TEST_DATABASE_URL (\(String(reflecting: error)))"
+            )
+        }
+        do {
+            try await connection.query(PostgresQuery(unsafeSQL: sql), logger: Logger(label: "test-admin"))
+        } catch {
+            try? await connection.close()
+            throw TestDatabaseError("\(sql): \(String(reflecting: error))")
+        }
+        try? await connection.close()
+    }
+}
+
+public struct TestDatabaseError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
