@@ -33,12 +33,18 @@ final class PostgresBackend: SQLBackend {
     private let target: PostgresTarget
     private let options: PostgresOptions
     private let logger: Logger
+    /// What postgres-nio is given: at trace level it would log rows, which hold hashes and digests.
+    private let quiet: Logger
+    private let closed = Atomic<Bool>(false)
+    /// One probe at a time, from the watchdog or a timed-out request.
+    private let probing = Atomic<Bool>(false)
     private let pool: Mutex<Pool>
     private let suspect = Atomic<Bool>(false)
     /// Why the server cannot be reached, while the watchdog's last probe failed: statements fail at once with it
     /// instead of each waiting out the timeout.
     private let downCause: Mutex<String?> = Mutex(nil)
     private let watchdog: Mutex<Task<Void, Never>?> = Mutex(nil)
+    private let lastReplaced: Mutex<ContinuousClock.Instant?> = Mutex(nil)
 
     private struct Pool {
         var client: PostgresClient
@@ -49,6 +55,7 @@ final class PostgresBackend: SQLBackend {
         self.target = target
         self.options = options
         self.logger = logger
+        self.quiet = Self.quiet(logger)
         self.pool = Mutex(Self.startPool(target: target, options: options, logger: logger))
     }
 
@@ -61,19 +68,23 @@ final class PostgresBackend: SQLBackend {
         do {
             connection = try await withTimeout(options.connectTimeout) {
                 try await PostgresConnection.connect(
-                    configuration: target.connectionConfiguration(connectTimeout: options.connectTimeout),
+                    configuration: target.connectionConfiguration(options),
                     id: 0,
-                    logger: logger
+                    logger: Self.quiet(logger)
                 )
             }
         } catch {
             throw StorageError.unavailable("cannot connect to \(target.redacted): \(Self.explain(error))")
         }
         do {
-            try await connection.withTransaction(logger: logger) { connection in
-                _ = try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLockKey))", logger: logger)
+            let quiet = Self.quiet(logger)
+            try await connection.withTransaction(logger: quiet) { connection in
+                // Waiting for another node's migration may take longer than a statement may.
+                _ = try await connection.query("SET LOCAL lock_timeout = 0", logger: quiet)
+                _ = try await connection.query("SET LOCAL statement_timeout = 0", logger: quiet)
+                _ = try await connection.query("SELECT pg_advisory_xact_lock(\(Self.migrationLockKey))", logger: quiet)
                 try await Migrations.apply(dialect: .postgres, logger: logger) { sql, binds in
-                    try await Self.rows(connection.query(Self.query(sql, binds), logger: logger))
+                    try await Self.rows(connection.query(Self.query(sql, binds), logger: quiet))
                 }
             }
         } catch let error as PostgresTransactionError where error.closureError is StorageError {
@@ -97,27 +108,32 @@ final class PostgresBackend: SQLBackend {
         configuration.options.maximumConnections = max(options.poolSize, 1)
         configuration.options.minimumConnections = 0
         configuration.options.connectTimeout = options.connectTimeout
+        configuration.options.additionalStartupParameters = target.sessionParameters(options)
         // postgres-nio logs every failed connection attempt; the storage logs each outage once instead.
-        var quiet = logger
-        quiet.logLevel = max(logger.logLevel, .critical)
-        let client = PostgresClient(configuration: configuration, backgroundLogger: quiet)
+        let client = PostgresClient(configuration: configuration, backgroundLogger: Self.quiet(logger))
         let runner = Task { await client.run() }
         return Pool(client: client, runner: runner)
     }
 
     private var client: PostgresClient { self.pool.withLock { $0.client } }
 
+    private static func quiet(_ logger: Logger) -> Logger {
+        var quiet = logger
+        quiet.logLevel = .critical
+        return quiet
+    }
+
     func query(_ sql: String, _ binds: [SQLBind], primary: Bool) async throws -> [StorageRow] {
         let client = self.client
         return try await self.guarded {
-            try await Self.rows(client.query(Self.query(sql, binds), logger: self.logger))
+            try await Self.rows(client.query(Self.query(sql, binds), logger: self.quiet))
         }
     }
 
     func exclusive(_ keys: [String], _ sql: String, _ binds: [SQLBind]) async throws -> [StorageRow] {
         let client = self.client
         return try await self.guarded {
-            try await client.withTransaction(logger: self.logger) { connection in
+            try await client.withTransaction(logger: self.quiet) { connection in
                 // Every caller takes its keys in the same order (account, then address), so no two wait on
                 // each other in a circle.
                 for key in keys {
@@ -125,10 +141,10 @@ final class PostgresBackend: SQLBackend {
                     lock.append(key)
                     _ = try await connection.query(
                         PostgresQuery(unsafeSQL: "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", binds: lock),
-                        logger: self.logger
+                        logger: self.quiet
                     )
                 }
-                return try await Self.rows(connection.query(Self.query(sql, binds), logger: self.logger))
+                return try await Self.rows(connection.query(Self.query(sql, binds), logger: self.quiet))
             }
         }
     }
@@ -142,9 +158,11 @@ final class PostgresBackend: SQLBackend {
             return try await withTimeout(self.options.statementTimeout, body)
         } catch is StatementTimeout {
             self.suspect.store(true, ordering: .relaxed)
-            // A pool waiting to reconnect only times out; a connection of our own tells why.
-            if let cause = await self.probe() {
-                self.downCause.withLock { $0 = cause }
+            // A pool waiting to reconnect only times out; a connection of our own tells why — if it can tell
+            // within a second (a refused connection can; a frozen server cannot, and the probe then goes on
+            // without this request).
+            let probe = Task { await self.probeOnce() }
+            if case .down(let cause) = try? await withTimeout(.seconds(1), { await probe.value }) {
                 throw StorageError.unavailable(cause)
             }
             throw StatementTimeout()
@@ -203,6 +221,7 @@ final class PostgresBackend: SQLBackend {
     }
 
     func close() async {
+        self.closed.store(true, ordering: .relaxed)
         self.watchdog.withLock { $0?.cancel() }
         let runner = self.pool.withLock { $0.runner }
         runner.cancel()
@@ -227,15 +246,30 @@ final class PostgresBackend: SQLBackend {
     /// While statements fail, checks the server with a connection of its own; once it answers, replaces the
     /// pool (whose reconnect back-off may by then be most of a minute) with a fresh one.
     private func recoverIfNeeded() async {
-        guard self.suspect.load(ordering: .relaxed) else { return }
-        if let cause = await self.probe() {
-            self.downCause.withLock { $0 = cause }
+        guard self.suspect.load(ordering: .relaxed), !self.closed.load(ordering: .relaxed) else { return }
+        // Only a probe of its own that got through says the server is back.
+        guard case .up = await self.probeOnce() else { return }
+        // The server answers. After an outage, replace the pool at once. When statements were only slow (the
+        // server never stopped answering), replace it at most every 30 s, so a loaded database is not also
+        // handed a new set of connections every second.
+        let wasDown = self.downCause.withLock { $0 != nil }
+        let now = ContinuousClock.now
+        let recentlyReplaced = self.lastReplaced.withLock { $0.map { now - $0 < .seconds(30) } ?? false }
+        if !wasDown && recentlyReplaced {
+            self.suspect.store(false, ordering: .relaxed)
             return
         }
+        self.lastReplaced.withLock { $0 = now }
         let fresh = Self.startPool(target: self.target, options: self.options, logger: self.logger)
-        let old = self.pool.withLock { pool in
+        let old = self.pool.withLock { pool -> Pool? in
+            // A node closing keeps its pool: close() has taken that one's runner.
+            guard !self.closed.load(ordering: .relaxed) else { return nil }
             defer { pool = fresh }
             return pool
+        }
+        guard let old else {
+            fresh.runner.cancel()
+            return
         }
         self.suspect.store(false, ordering: .relaxed)
         self.downCause.withLock { $0 = nil }
@@ -246,23 +280,34 @@ final class PostgresBackend: SQLBackend {
         }
     }
 
-    /// Connects and runs `SELECT 1` on a connection of its own; `nil` when that works, else why not.
-    private func probe() async -> String? {
+    enum ProbeResult: Sendable {
+        case up
+        case down(String)
+        /// Another probe is under way.
+        case busy
+    }
+
+    /// Connects and runs `SELECT 1` on a connection of its own. When that fails, its reason becomes the cause
+    /// statements fail with at once, and the watchdog keeps probing until one gets through. A server that
+    /// refuses for lack of resources (too many connections) answers, so it counts as up.
+    private func probeOnce() async -> ProbeResult {
+        guard self.probing.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged else { return .busy }
+        defer { self.probing.store(false, ordering: .relaxed) }
         do {
-            let connection = try await withTimeout(self.options.connectTimeout) { [target, options, logger] in
-                try await PostgresConnection.connect(
-                    configuration: target.connectionConfiguration(connectTimeout: options.connectTimeout),
-                    id: 0,
-                    logger: logger
-                )
+            let connection = try await withTimeout(self.options.connectTimeout) { [target, options, quiet] in
+                try await PostgresConnection.connect(configuration: target.connectionConfiguration(options), id: 0, logger: quiet)
             }
             defer { Task { try? await connection.close() } }
-            _ = try await withTimeout(self.options.statementTimeout) {
-                try await connection.query("SELECT 1", logger: self.logger)
+            _ = try await withTimeout(self.options.statementTimeout) { [quiet] in
+                try await connection.query("SELECT 1", logger: quiet).collect()
             }
-            return nil
+            return .up
         } catch {
-            return "cannot connect to \(self.target.redacted): \(Self.explain(error))"
+            if let error = Self.root(error) as? PSQLError, error.serverInfo?[.sqlState]?.hasPrefix("53") == true { return .up }
+            let cause = "cannot connect to \(self.target.redacted): \(Self.explain(error))"
+            self.downCause.withLock { $0 = cause }
+            self.suspect.store(true, ordering: .relaxed)
+            return .down(cause)
         }
     }
 
@@ -318,8 +363,9 @@ struct PostgresTarget: Sendable {
         }
         self.host = host
         self.port = components.port ?? 5432
-        self.username = components.user?.removingPercentEncoding ?? "postgres"
-        self.password = components.password?.removingPercentEncoding
+        // URLComponents hands these out already percent-decoded.
+        self.username = components.user ?? "postgres"
+        self.password = components.password
         let path = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
         self.database = path.isEmpty ? self.username : path
         self.sslMode = components.queryItems?.first(where: { $0.name == "sslmode" })?.value ?? "prefer"
@@ -347,7 +393,19 @@ struct PostgresTarget: Sendable {
         )
     }
 
-    func connectionConfiguration(connectTimeout: Duration) throws -> PostgresConnection.Configuration {
+    /// Limits PostgreSQL enforces on every session, so a statement or a lock wait that outlasts the node's
+    /// patience is ended by the server too, and a transaction left open by a node that went away does not hold
+    /// its locks for ever.
+    func sessionParameters(_ options: PostgresOptions) -> [(String, String)] {
+        let milliseconds = max(options.statementTimeout.components.seconds * 1000 + options.statementTimeout.components.attoseconds / 1_000_000_000_000_000, 1)
+        return [
+            ("statement_timeout", "\(milliseconds)"),
+            ("lock_timeout", "\(milliseconds)"),
+            ("idle_in_transaction_session_timeout", "\(milliseconds * 2)"),
+        ]
+    }
+
+    func connectionConfiguration(_ options: PostgresOptions) throws -> PostgresConnection.Configuration {
         let tls: PostgresConnection.Configuration.TLS =
             switch self.sslMode {
             case "disable": .disable
@@ -362,7 +420,9 @@ struct PostgresTarget: Sendable {
             database: self.database,
             tls: tls
         )
-        configuration.options.connectTimeout = .milliseconds(Int64(connectTimeout.components.seconds * 1000))
+        let timeout = options.connectTimeout.components
+        configuration.options.connectTimeout = .nanoseconds(timeout.seconds * 1_000_000_000 + timeout.attoseconds / 1_000_000_000)
+        configuration.options.additionalStartupParameters = self.sessionParameters(options)
         return configuration
     }
 }
@@ -370,17 +430,58 @@ struct PostgresTarget: Sendable {
 /// A statement that got no answer in time.
 struct StatementTimeout: Error {}
 
-/// Runs `body`, giving up with ``StatementTimeout`` after `limit`.
+/// Runs `body`, giving up with ``StatementTimeout`` after `limit` — at `limit`, not when `body` gives up: a
+/// statement already sent to a server that stopped answering does not notice cancellation, so it is left to
+/// finish (or fail with its connection) on its own.
 func withTimeout<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(for: limit)
-            throw StatementTimeout()
+    let outcome = TimeoutRace<T>()
+    return try await withTaskCancellationHandler {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            outcome.start(continuation)
+            let work = Task {
+                do { outcome.finish(.success(try await body())) } catch { outcome.finish(.failure(error)) }
+            }
+            Task {
+                try? await Task.sleep(for: limit)
+                if outcome.finish(.failure(StatementTimeout())) { work.cancel() }
+            }
         }
-        defer { group.cancelAll() }
-        guard let result = try await group.next() else { throw StatementTimeout() }
-        return result
+    } onCancel: {
+        outcome.finish(.failure(CancellationError()))
+    }
+}
+
+/// The first of a result, a timeout and a cancellation resumes the waiting caller; the others are dropped.
+private final class TimeoutRace<T: Sendable>: Sendable {
+    private let state = Mutex<(continuation: CheckedContinuation<T, any Error>?, early: Result<T, any Error>?, done: Bool)>((nil, nil, false))
+
+    func start(_ continuation: CheckedContinuation<T, any Error>) {
+        let early: Result<T, any Error>? = self.state.withLock { state in
+            if let early = state.early { return early }
+            state.continuation = continuation
+            return nil
+        }
+        if let early { continuation.resume(with: early) }
+    }
+
+    @discardableResult
+    func finish(_ result: Result<T, any Error>) -> Bool {
+        let continuation: CheckedContinuation<T, any Error>?? = self.state.withLock { state in
+            guard !state.done else { return .none }
+            state.done = true
+            guard let continuation = state.continuation else {
+                state.early = result
+                return .some(nil)
+            }
+            state.continuation = nil
+            return .some(continuation)
+        }
+        switch continuation {
+        case .none: return false
+        case .some(let waiting):
+            waiting?.resume(with: result)
+            return true
+        }
     }
 }
 

@@ -102,13 +102,16 @@ extension SQLStorage: DirectoryStore {
             "UPDATE app_keys SET revoked_at = ? WHERE key_digest = ? AND revoked_at IS NULL RETURNING id",
             [SQLBind(now), .text(digest)]
         )
-        guard let id = revoked.first?.int("id") else { return false }
-        // The app's tokens die with its key.
+        // The app's tokens die with its key — also on a second try, should this step have failed after the first
+        // (the key is then revoked already, and the answer is `false`, but its tokens go all the same).
         try await self.write(
-            "UPDATE access_tokens SET revoked_at = ? WHERE app_key_id = ? AND revoked_at IS NULL",
-            [SQLBind(now), .integer(Int(id))]
+            """
+            UPDATE access_tokens SET revoked_at = ?
+            WHERE revoked_at IS NULL AND app_key_id IN (SELECT id FROM app_keys WHERE key_digest = ? AND revoked_at IS NOT NULL)
+            """,
+            [SQLBind(now), .text(digest)]
         )
-        return true
+        return !revoked.isEmpty
     }
 
     public func createUser(_ user: NewUser, now: Date) async throws -> User {

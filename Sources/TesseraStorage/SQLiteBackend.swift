@@ -96,9 +96,12 @@ final class SQLiteBackend: SQLBackend {
 
     func close() async {
         guard self.closed.withLock({ closed in defer { closed = true }; return !closed }) else { return }
-        for connection in self.readers + [self.writer] {
-            try? await connection.close()
-        }
+        // In a task of its own: a cancelled caller (a server torn down by cancellation) would otherwise have each
+        // close refused at once and leave the files open.
+        let connections = self.readers + [self.writer]
+        await Task.detached {
+            for connection in connections { try? await connection.close() }
+        }.value
     }
 
     deinit {

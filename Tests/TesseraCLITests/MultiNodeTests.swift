@@ -146,6 +146,45 @@ import TesseraTestSupport
         #expect(log.contains("the database answers again"))
     }
 
+    @Test func aFrozenDatabaseIsAnswered503WithinTheTimeout() async throws {
+        defer { try? FileManager.default.removeItem(at: self.directory) }
+        let cluster = self.directory.appendingPathComponent("pg").path
+        let database = try Self.script(["start", cluster]).trimmingCharacters(in: .whitespacesAndNewlines)
+        defer { _ = try? Self.script(["stop", cluster]) }
+        let appKey = try self.seed(database, maxFailuresPerDevice: 1000)
+        let node = try await Node.start(database: database, key: self.key, outbox: self.outbox("a"), extra: ["--database-timeout", "2"])
+        defer { node.stop() }
+        let token = try #require(try await node.login(appKey, "ann").json["Token"] as? String)
+
+        // The server stops answering without closing a connection (a hung host, a cut network): statements
+        // already sent never return, so only the node's own clock can end them.
+        _ = try Self.script(["freeze", cluster])
+        var thawed = false
+        defer { if !thawed { _ = try? Self.script(["thaw", cluster]) } }
+        var slowest = Duration.zero
+        for index in 0..<4 {
+            let started = ContinuousClock.now
+            let answer = index == 2 ? try await node.login(appKey, "ann") : try await node.info(appKey, token)
+            slowest = max(slowest, ContinuousClock.now - started)
+            #expect(answer.status == 503 && answer.retryAfter != nil, "\(answer.status) \(answer.body)")
+        }
+        #expect(try await node.get("/readyz").status == 503)
+        print("frozen database: slowest answer \(slowest) with --database-timeout 2")
+        // The timeout (2 s) plus at most a second for the probe that tells why, and some slack for a busy machine.
+        #expect(slowest < .seconds(6))
+
+        _ = try Self.script(["thaw", cluster])
+        thawed = true
+        let restarted = ContinuousClock.now
+        var ready = false
+        while !ready && ContinuousClock.now - restarted < .seconds(30) {
+            ready = try await node.get("/readyz").status == 200
+            if !ready { try await Task.sleep(for: .milliseconds(200)) }
+        }
+        #expect(ready)
+        #expect(try await node.info(appKey, token).status == 200)
+    }
+
     // MARK: Durability
 
     @Test(arguments: TestBackend.allCases) func aNodeKilledMidBurstLostNoAnsweredToken(_ backend: TestBackend) async throws {

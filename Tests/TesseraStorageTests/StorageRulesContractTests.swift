@@ -191,6 +191,21 @@ import TesseraTestSupport
         }
     }
 
+    @Test(arguments: TestBackend.allCases) func revokingAnAppKeyAgainStillEndsItsTokens(_ backend: TestBackend) async throws {
+        try await self.base.withDatabase(backend) { database in
+            let (company, app, user) = try await self.base.seed(database)
+            let token = AccessTokenRecord(
+                digest: "left-behind", userID: user.id, appKeyID: app.id, companyID: company.id,
+                issuedAt: self.now, expiresAt: self.now.addingTimeInterval(3600)
+            )
+            #expect(try await database.directory.revokeAppKey(digest: "app-digest", now: self.now))
+            // A token the first revocation missed (as if its second step had failed) goes on the next try.
+            try await database.accessTokens.insert(token)
+            #expect(try await database.directory.revokeAppKey(digest: "app-digest", now: self.now) == false)
+            #expect(try await database.accessTokens.accessToken(digest: "left-behind")?.revokedAt == self.now)
+        }
+    }
+
     @Test(arguments: TestBackend.allCases) func auditEventsFilterAndOrder(_ backend: TestBackend) async throws {
         try await self.base.withDatabase(backend) { database in
             for (index, kind) in [AuditKind.loginFailed, .loginSucceeded, .accountLocked].enumerated() {
