@@ -20,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         .target(
@@ -41,6 +43,10 @@ let package = Package(
             dependencies: [
                 "TesseraCore",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
         .target(
@@ -71,15 +77,24 @@ let package = Package(
                 "TesseraClient",
                 "TesseraStorage",
                 "TesseraServer",
+                "TesseraDelivery",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "TesseraCoreTests", dependencies: ["TesseraCore"]),
         .testTarget(name: "TesseraStorageTests", dependencies: ["TesseraStorage"]),
         .testTarget(
+            name: "TesseraDeliveryTests",
+            dependencies: [
+                "TesseraDelivery",
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
             name: "TesseraServerTests",
             dependencies: [
                 "TesseraServer",
+                "TesseraDelivery",
                 "TesseraClient",
                 "TesseraHummingbird",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
