@@ -77,8 +77,8 @@ struct UserCommand: AsyncParsableCommand {
 
             let (user, enrolment) = try await self.store.withDatabase { database in
                 let company = try await database.directory.requireCompany(self.company)
-                if company.policy.requireTwoFactor && email == nil && phone == nil {
-                    throw CommandError("company \"\(company.name)\" requires 2-FA: give the user --email or --phone")
+                if company.policy.requireTwoFactor && method != .totp && email == nil && phone == nil {
+                    throw CommandError("company \"\(company.name)\" requires 2-FA: give the user --email, --phone or --two-factor totp")
                 }
                 let problems = PasswordRules.problems(
                     password,

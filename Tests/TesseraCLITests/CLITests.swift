@@ -123,7 +123,8 @@ import TesseraStorage
 
     @Test func userCreateWithAnAuthenticatorPrintsItsSecretOnceAndStoresItSealed() async throws {
         defer { self.cleanUp() }
-        try self.tessera(["company", "create", "acme"])
+        // A company that requires 2-FA takes an authenticator user without email or phone.
+        try self.tessera(["company", "create", "acme", "--require-2fa"])
         let created = try self.tessera(
             ["user", "create", "--company", "acme", "--username", "tia", "--password-stdin", "--two-factor", "totp"],
             stdin: "a long enough password\n"
