@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         .target(
@@ -45,6 +46,10 @@ let package = Package(
             dependencies: [
                 "TesseraCore",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
         .target(
@@ -75,6 +80,7 @@ let package = Package(
                 "TesseraClient",
                 "TesseraStorage",
                 "TesseraServer",
+                "TesseraDelivery",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -90,9 +96,17 @@ let package = Package(
         ),
         .testTarget(name: "TesseraStorageTests", dependencies: ["TesseraStorage", "TesseraTestSupport"]),
         .testTarget(
+            name: "TesseraDeliveryTests",
+            dependencies: [
+                "TesseraDelivery",
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
             name: "TesseraServerTests",
             dependencies: [
                 "TesseraServer",
+                "TesseraDelivery",
                 "TesseraClient",
                 "TesseraHummingbird",
                 "TesseraTestSupport",

@@ -30,7 +30,7 @@ public func buildApplication(_ configuration: ServerConfiguration) async throws 
     let router: Router<TesseraRequestContext>
     let demo: DemoSeed.Credentials?
     do {
-        let parts = buildRouter(configuration, database: database, logger: logger)
+        let parts = try buildRouter(configuration, database: database, logger: logger)
         router = parts.router
         demo =
             configuration.demo
@@ -65,7 +65,7 @@ public func buildRouter(
     _ configuration: ServerConfiguration,
     database: TesseraDatabase,
     logger: Logger
-) -> (router: Router<TesseraRequestContext>, hasher: any PasswordHasher) {
+) throws -> (router: Router<TesseraRequestContext>, hasher: any PasswordHasher) {
     guard let key = configuration.serverKey else { preconditionFailure("buildRouter needs the server key") }
     let metrics = configuration.metrics ?? TesseraMetrics()
     let hasher = MeteredPasswordHasher(
@@ -74,17 +74,7 @@ public func buildRouter(
         metrics: metrics
     )
 
-    let sender: any CodeSender
-    if let custom = configuration.codeSender {
-        sender = custom
-    } else if let outbox = configuration.outboxPath {
-        sender = OutboxCodeSender(path: outbox, clock: configuration.clock)
-    } else if configuration.demo {
-        sender = ConsoleCodeSender(logger: logger)
-    } else {
-        sender = UndeliverableCodeSender()
-        logger.warning("no code channel configured (--outbox PATH): 2-FA logins will answer 503")
-    }
+    let sender = try codeSender(configuration, logger: logger)
 
     let audit = MeteredAuditLog(base: database.audit, metrics: metrics)
     let apps = AppResolver(directory: database.directory)
@@ -136,6 +126,16 @@ public func buildRouter(
     users.addRoutes(to: router)
     CredentialController(apps: apps, users: users, credentials: credentials, trustedProxies: configuration.trustedProxies)
         .addRoutes(to: router)
+    AuthenticatorController(
+        users: users,
+        authenticators: AuthenticatorService(
+            directory: database.directory,
+            audit: audit,
+            secrets: GuessableSecrets(key: key),
+            clock: configuration.clock
+        ),
+        trustedProxies: configuration.trustedProxies
+    ).addRoutes(to: router)
     SessionController(
         apps: apps,
         users: users,
@@ -156,6 +156,31 @@ public func buildRouter(
         )
     }
     return (router, hasher)
+}
+
+/// The sender behind every code and notice: SMTP for email and the webhook for SMS when configured, the outbox
+/// (or, with `--demo`, the log) for the channels without one, else nothing — a 2-FA login then answers `503`.
+func codeSender(_ configuration: ServerConfiguration, logger: Logger) throws -> any CodeSender {
+    if let custom = configuration.codeSender { return custom }
+    let email = try configuration.smtp.map { try SMTPCodeSender(configuration: $0, logger: logger, clock: configuration.clock) }
+    let sms = configuration.smsWebhook.map { SMSWebhookSender(configuration: $0, logger: logger) }
+    let fallback: (any CodeSender)? =
+        if let outbox = configuration.outboxPath {
+            OutboxCodeSender(path: outbox, clock: configuration.clock)
+        } else if configuration.demo {
+            ConsoleCodeSender(logger: logger)
+        } else {
+            nil
+        }
+    if email == nil && sms == nil && fallback == nil {
+        logger.warning("no code channel configured (--smtp, --sms-webhook or --outbox): 2-FA logins will answer 503")
+    } else if fallback == nil && (email == nil || sms == nil) {
+        logger.warning("only one code channel configured: codes for the other will answer 503", metadata: [
+            "email": "\(configuration.smtp.map { "\($0)" } ?? "none")",
+            "sms": "\(configuration.smsWebhook.map { "\($0)" } ?? "none")",
+        ])
+    }
+    return ChannelCodeSender(email: email, sms: sms, fallback: fallback)
 }
 
 /// Keeps the database for the life of the server: purges what has expired every minute and closes

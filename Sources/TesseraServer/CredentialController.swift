@@ -138,14 +138,7 @@ struct CredentialController: Sendable {
             let missing = fields.missing(required)
             guard missing.isEmpty else { return Wire.modelState(missing) }
         }
-        let client = LoginClient(
-            address: ClientAddress.resolve(
-                peer: context.remoteAddress,
-                forwardedFor: request.headers[values: .xForwardedFor],
-                trusted: self.trustedProxies
-            ),
-            requestID: context.id
-        )
+        let client = LoginClient(request, context: context, trustedProxies: self.trustedProxies)
         do {
             return try await body(app, fields ?? RequestFields.empty, client)
         } catch let error as CredentialError {

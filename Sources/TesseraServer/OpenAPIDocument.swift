@@ -130,8 +130,9 @@ paths:
           description: |
             More is needed. The Step/Reason pairs are:
 
-            - `VerificationCode` + `Expecting confirmation code` or `Invalid verification code` (tries left);
-              `Token` is the interim token.
+            - `VerificationCode` + `Expecting confirmation code` (a code was sent by email or SMS),
+              `Expecting authenticator code` (the user has an authenticator app; nothing was sent) or
+              `Invalid verification code` (tries left); `Token` is the interim token.
             - `SecutityPin` + `Expecting pin code` or `Invalid pin` (tries left); `Token` is the interim token,
               and `SecurityImage` is present when the user chose a security image.
             - `SecutityPin` + `PIN code is not init`: `Token` is a pin-setup ticket (for
@@ -226,9 +227,10 @@ paths:
           $ref: '#/components/responses/InternalError'
         '503':
           description: |
-            The verification code could not be handed to its channel, or the server has no code channel
-            (`Retry-After: 5`); or every password-hashing slot stayed busy for 2 s (`Retry-After: 2`). Neither
-            counts as a failed attempt.
+            The verification code could not be handed to its channel (SMTP server or SMS webhook down, slow or
+            refusing, every sending slot busy), or the server has no channel for it (`Retry-After: 5`, and
+            `Token`: the interim token to retry with; no code counts as sent); or every password-hashing slot
+            stayed busy for 2 s (`Retry-After: 2`). Neither counts as a failed attempt.
           headers:
             Retry-After:
               $ref: '#/components/headers/RetryAfter'
@@ -244,6 +246,7 @@ paths:
                 delivery:
                   value:
                     error: The verification code could not be sent; try again
+                    Token: 3q2-7wEAAQ8x2Xq1m2kWcQbn1oV4YF9a0r7Cq3yPpLs
                 busy:
                   value:
                     error: The service is busy; try again
@@ -493,6 +496,116 @@ paths:
           $ref: '#/components/responses/InternalError'
         '503':
           $ref: '#/components/responses/Busy'
+  /v1.0/users/@me/totp:
+    post:
+      tags: [Users]
+      operationId: beginAuthenticatorEnrolment
+      summary: Start enrolling an authenticator app (TOTP) for the signed-in user
+      description: |
+        Draws a new secret (160 bits), keeps it encrypted as the user's *pending* enrolment (replacing an earlier
+        pending one) and returns it once: `Model.Url` is the `otpauth://` URL for a QR code, `Model.Secret` the
+        same secret in base32 for typing in. Nothing changes for the login until
+        `POST /v1.0/users/@me/totp/confirm` proves the app holds the secret. A body, if sent, is ignored.
+      security:
+        - EtAppKey: []
+          BearerAuth: []
+      parameters:
+        - $ref: '#/components/parameters/EtAppKey'
+        - $ref: '#/components/parameters/BearerAuthorization'
+        - $ref: '#/components/parameters/XForwardedFor'
+      responses:
+        '200':
+          description: The new pending secret, in ETNA's envelope.
+          headers:
+            Cache-Control:
+              $ref: '#/components/headers/CacheControl'
+            Pragma:
+              $ref: '#/components/headers/Pragma'
+          content:
+            application/json:
+              schema:
+                $ref: '#/components/schemas/AuthenticatorEnrolmentEnvelope'
+              example:
+                Model:
+                  Url: otpauth://totp/acme:alice?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=acme&algorithm=SHA1&digits=6&period=30
+                  Secret: JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP
+                Errors: []
+                ErrorsCode: []
+                IsSucceed: true
+        '400':
+          $ref: '#/components/responses/ParseError'
+        '401':
+          $ref: '#/components/responses/AccessTokenRefused'
+        '413':
+          $ref: '#/components/responses/PayloadTooLarge'
+        '431':
+          $ref: '#/components/responses/TooManyHeaderFields'
+        '500':
+          $ref: '#/components/responses/InternalError'
+  /v1.0/users/@me/totp/confirm:
+    post:
+      tags: [Users]
+      operationId: confirmAuthenticatorEnrolment
+      summary: Confirm the pending authenticator with its first code
+      description: |
+        `Code` must be the pending secret's code for now (±30 s). Then the secret becomes the user's second
+        factor (method `totp`): later logins answer `202` `Expecting authenticator code` and send nothing. The
+        code's time step is spent, so the same code does not also open a login.
+      security:
+        - EtAppKey: []
+          BearerAuth: []
+      parameters:
+        - $ref: '#/components/parameters/EtAppKey'
+        - $ref: '#/components/parameters/BearerAuthorization'
+        - $ref: '#/components/parameters/XForwardedFor'
+      requestBody:
+        required: true
+        description: |
+          One JSON object; `Content-Type` is not checked. Field names match case-insensitively, unknown fields
+          are ignored, and a field counts only when it is a non-empty JSON string.
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/AuthenticatorConfirmRequest'
+      responses:
+        '200':
+          $ref: '#/components/responses/EmptySuccess'
+        '400':
+          description: |
+            `Code` missing (`ModelState`), no pending enrolment (`ErrorNoPendingEnrolment`), or a code that is
+            not the pending secret's code now (`ErrorInvalidCode`). (A request the HTTP layer cannot parse also
+            gets `400`, with an empty body.)
+          headers:
+            Cache-Control:
+              $ref: '#/components/headers/CacheControl'
+            Pragma:
+              $ref: '#/components/headers/Pragma'
+          content:
+            application/json:
+              schema:
+                oneOf:
+                  - $ref: '#/components/schemas/ModelState'
+                  - $ref: '#/components/schemas/AuthenticatorRefusal'
+              examples:
+                missing:
+                  value:
+                    Message: The request is invalid.
+                    ModelState:
+                      model.Code: [The Code field is required.]
+                wrong:
+                  value:
+                    Model: null
+                    Errors: [The code is invalid or expired.]
+                    ErrorsCode: [ErrorInvalidCode]
+                    IsSucceed: false
+        '401':
+          $ref: '#/components/responses/AccessTokenRefused'
+        '413':
+          $ref: '#/components/responses/PayloadTooLarge'
+        '431':
+          $ref: '#/components/responses/TooManyHeaderFields'
+        '500':
+          $ref: '#/components/responses/InternalError'
   /v1.0/users/@me/sessions:
     get:
       tags: [Sessions]
@@ -1355,6 +1468,7 @@ components:
       description: Every `Reason` of `/token`. Which ones each status can carry is listed in its schema.
       enum:
         - Expecting confirmation code
+        - Expecting authenticator code
         - Expecting pin code
         - Invalid verification code
         - Invalid pin
@@ -1394,6 +1508,7 @@ components:
           type: string
           enum:
             - Expecting confirmation code
+            - Expecting authenticator code
             - Invalid verification code
             - Expecting pin code
             - Invalid pin
@@ -1473,6 +1588,12 @@ components:
           enum:
             - The verification code could not be sent; try again
             - The service is busy; try again
+        Token:
+          allOf:
+            - $ref: '#/components/schemas/Secret'
+          description: |
+            With a failed delivery only: the interim token of the login, to retry with (no code counts as sent,
+            so the retry sends one at once).
     BusyError:
       type: object
       required: [error]
@@ -1584,6 +1705,7 @@ components:
         - ErrorUnknownImage
         - ErrorPhraseTooLong
         - ErrorSessionNotFound
+        - ErrorNoPendingEnrolment
     NullModel:
       type: object
       nullable: true
@@ -2027,6 +2149,62 @@ components:
             maxItems: 1
             items:
               type: string
+    AuthenticatorEnrolmentEnvelope:
+      type: object
+      required: [Model, Errors, ErrorsCode, IsSucceed]
+      additionalProperties: false
+      properties:
+        Model:
+          type: object
+          required: [Url, Secret]
+          additionalProperties: false
+          properties:
+            Url:
+              type: string
+              pattern: '^otpauth://totp/'
+            Secret:
+              type: string
+              description: 20 random bytes in base32 (RFC 4648, no padding).
+              pattern: '^[A-Z2-7]{32}$'
+        Errors:
+          $ref: '#/components/schemas/EmptyList'
+        ErrorsCode:
+          $ref: '#/components/schemas/EmptyList'
+        IsSucceed:
+          $ref: '#/components/schemas/Succeeded'
+    AuthenticatorConfirmRequest:
+      type: object
+      required: [Code]
+      properties:
+        Code:
+          type: string
+          minLength: 1
+          description: The 6-digit code the authenticator app shows now.
+    AuthenticatorRefusal:
+      type: object
+      required: [Model, Errors, ErrorsCode, IsSucceed]
+      additionalProperties: false
+      properties:
+        Model:
+          $ref: '#/components/schemas/NullModel'
+        Errors:
+          type: array
+          minItems: 1
+          maxItems: 1
+          items:
+            type: string
+            enum:
+              - The code is invalid or expired.
+              - Start an enrolment with POST /v1.0/users/@me/totp first.
+        ErrorsCode:
+          type: array
+          minItems: 1
+          maxItems: 1
+          items:
+            type: string
+            enum: [ErrorInvalidCode, ErrorNoPendingEnrolment]
+        IsSucceed:
+          $ref: '#/components/schemas/Refused'
     PasswordChangeRequest:
       type: object
       required: [OldPassword, Password, PasswordConfirm]

@@ -1,5 +1,6 @@
 import Logging
 import TesseraCore
+import TesseraDelivery
 import TesseraStorage
 
 /// Everything `buildApplication` needs. The executable fills it from flags; tests from their own values.
@@ -9,8 +10,12 @@ public struct ServerConfiguration: Sendable {
     public var database: DatabaseURL
     /// Pool size and timeouts when `database` is PostgreSQL.
     public var postgres: PostgresOptions
-    /// Append codes to this file instead of sending them.
+    /// Append codes to this file instead of sending them (for the channels without a real sender).
     public var outboxPath: String?
+    /// Send email through this SMTP server.
+    public var smtp: SMTPConfiguration?
+    /// Send SMS through this webhook.
+    public var smsWebhook: SMSWebhookConfiguration?
     /// Seed a demo company, app key and users, and print how to use them.
     public var demo: Bool
     /// Where the server key lives when `TESSERA_SECRET_KEY` is not set.
@@ -38,6 +43,8 @@ public struct ServerConfiguration: Sendable {
         database: DatabaseURL = .sqlite(path: "tessera.sqlite"),
         postgres: PostgresOptions = PostgresOptions(),
         outboxPath: String? = nil,
+        smtp: SMTPConfiguration? = nil,
+        smsWebhook: SMSWebhookConfiguration? = nil,
         demo: Bool = false,
         secretKeyFile: String? = nil,
         logLevel: Logger.Level = .info,
@@ -55,6 +62,8 @@ public struct ServerConfiguration: Sendable {
         self.database = database
         self.postgres = postgres
         self.outboxPath = outboxPath
+        self.smtp = smtp
+        self.smsWebhook = smsWebhook
         self.demo = demo
         self.secretKeyFile = secretKeyFile
         self.logLevel = logLevel

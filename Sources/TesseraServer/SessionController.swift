@@ -23,7 +23,7 @@ struct SessionController: Sendable {
     @Sendable func logout(_ request: Request, context: TesseraRequestContext) async throws -> Response {
         guard let app = try await self.apps.resolve(request.credential(.etAppKey)) else { return Wire.appKeyError }
         if let token = BearerToken.parse(request.credential(.authorization)) {
-            try await self.sessions.logout(token: token, app: app, client: self.client(request, context))
+            try await self.sessions.logout(token: token, app: app, client: LoginClient(request, context: context, trustedProxies: self.trustedProxies))
         }
         return Response(status: .noContent, headers: [.cacheControl: "no-store"])
     }
@@ -60,7 +60,7 @@ struct SessionController: Sendable {
         }
         guard let app = try await self.apps.resolve(request.credential(.etAppKey)) else { return Wire.appKeyError }
         let id = context.parameters.get("id") ?? ""
-        guard try await self.sessions.end(session: id, of: identity, app: app, client: self.client(request, context)) else {
+        guard try await self.sessions.end(session: id, of: identity, app: app, client: LoginClient(request, context: context, trustedProxies: self.trustedProxies)) else {
             return Wire.refusal([("ErrorSessionNotFound", "No such live session.")], status: .notFound)
         }
         return Wire.envelope(.ok, model: nil)
@@ -74,7 +74,7 @@ struct SessionController: Sendable {
         case .failure(let refusal): return refusal.response
         }
         guard let app = try await self.apps.resolve(request.credential(.etAppKey)) else { return Wire.appKeyError }
-        let count = try await self.sessions.endOthers(of: identity, app: app, client: self.client(request, context))
+        let count = try await self.sessions.endOthers(of: identity, app: app, client: LoginClient(request, context: context, trustedProxies: self.trustedProxies))
         return Wire.envelope(.ok, model: String(count))
     }
 
@@ -111,17 +111,6 @@ struct SessionController: Sendable {
         )
     }
 
-    private func client(_ request: Request, _ context: TesseraRequestContext) -> LoginClient {
-        LoginClient(
-            address: ClientAddress.resolve(
-                peer: context.remoteAddress,
-                forwardedFor: request.headers[values: .xForwardedFor],
-                trusted: self.trustedProxies
-            ),
-            requestID: context.id,
-            userAgent: request.headers[.userAgent]
-        )
-    }
 
     static func basicCredentials(_ authorization: String?) -> (String, String)? {
         guard let authorization, authorization.count > 6, authorization.prefix(6).lowercased() == "basic ",

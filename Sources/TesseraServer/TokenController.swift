@@ -23,15 +23,7 @@ struct TokenController: Sendable {
             pin: request.credential(.pinCode),
             interimToken: BearerToken.parse(request.credential(.authorization))
         )
-        let client = LoginClient(
-            address: ClientAddress.resolve(
-                peer: context.remoteAddress,
-                forwardedFor: request.headers[values: .xForwardedFor],
-                trusted: self.trustedProxies
-            ),
-            requestID: context.id,
-            userAgent: request.headers[.userAgent]
-        )
+        let client = LoginClient(request, context: context, trustedProxies: self.trustedProxies)
         do {
             let outcome = try await self.login.login(loginRequest, app: app, client: client)
             context.logger.info(
@@ -40,9 +32,10 @@ struct TokenController: Sendable {
             )
             self.count(outcome)
             return Wire.token(outcome)
-        } catch LoginServiceError.deliveryFailed(let channel) {
+        } catch LoginServiceError.deliveryFailed(let channel, let interimToken) {
             context.logger.error("could not send a verification code", metadata: ["channel": "\(channel.rawValue)"])
-            return Wire.unavailable("The verification code could not be sent; try again")
+            self.metrics.tokenOutcome(state: "Unavailable", step: LoginStep.verificationCode.rawValue, reason: "delivery failed")
+            return Wire.deliveryFailed(interimToken: interimToken)
         } catch PasswordHashingError.overloaded {
             context.logger.warning("shedding load: no password hashing slot came free in time")
             return Wire.unavailable("The service is busy; try again", retryAfter: 2)

@@ -35,6 +35,11 @@ struct UserController: Sendable {
 
     /// The user behind the request's app key and bearer token, or the response that refuses it.
     func authenticate(_ request: Request) async throws -> Result<AuthenticatedUser, Refusal> {
+        try await self.authenticateWithApp(request).map(\.0)
+    }
+
+    /// The user behind the request's bearer token and the app of its key, or the response that refuses them.
+    func authenticateWithApp(_ request: Request) async throws -> Result<(AuthenticatedUser, ResolvedApp), Refusal> {
         guard let app = try await self.apps.resolve(request.credential(.etAppKey)) else {
             return .failure(Refusal(response: Wire.appKeyError))
         }
@@ -45,7 +50,7 @@ struct UserController: Sendable {
             return .failure(Refusal(response: Wire.unauthorizedEnvelope))
         }
         self.metrics.tokenCheck(valid: true)
-        return .success(identity)
+        return .success((identity, app))
     }
 
     struct Refusal: Error {

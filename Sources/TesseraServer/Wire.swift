@@ -107,6 +107,19 @@ enum Wire {
         )
     }
 
+    /// `/token`'s `503` when the code could not be sent: no code counts as sent, and `Token` (when the login has a
+    /// transaction) is the interim token to retry with.
+    static func deliveryFailed(interimToken: String?) -> Response {
+        Self.json(
+            .serviceUnavailable,
+            JSONText.object([
+                "error": .string("The verification code could not be sent; try again"),
+                "Token": interimToken.map { .string($0) } ?? .omit,
+            ]),
+            extraHeaders: [.retryAfter: "5"]
+        )
+    }
+
     /// `503` with `Retry-After`, when a dependency (database, delivery) is not there.
     static func unavailable(_ message: String, retryAfter seconds: Int = 5) -> Response {
         Self.json(

@@ -230,6 +230,16 @@ enum Migrations {
                 "ALTER TABLE app_keys ADD COLUMN introspection_secret_digest TEXT",
             ]
         ),
+        Step(
+            version: 5,
+            statements: [
+                // Authenticator (TOTP) second factor: secrets sealed with the server key, never in the clear;
+                // the last accepted step, never a code.
+                "ALTER TABLE users ADD COLUMN totp_secret TEXT",
+                "ALTER TABLE users ADD COLUMN totp_pending_secret TEXT",
+                "ALTER TABLE users ADD COLUMN totp_last_step INTEGER",
+            ]
+        ),
     ]
 
     static var latestVersion: Int { steps.last?.version ?? 0 }

@@ -199,6 +199,41 @@ extension SQLStorage: DirectoryStore {
         try await self.write("UPDATE users SET pin_digest = ? WHERE id = ?", [SQLBind(digest), .integer(Int(userID))])
     }
 
+    public func setPendingAuthenticator(userID: Int64, sealedSecret: String?) async throws {
+        try await self.write(
+            "UPDATE users SET totp_pending_secret = ? WHERE id = ?",
+            [SQLBind(sealedSecret), .integer(Int(userID))]
+        )
+    }
+
+    public func confirmAuthenticator(userID: Int64, sealedSecret: String, usedStep: Int64) async throws -> Bool {
+        try await self.writeChangedAny(
+            """
+            UPDATE users SET totp_secret = totp_pending_secret, totp_pending_secret = NULL, totp_last_step = ?,
+                two_factor = 'totp'
+            WHERE id = ? AND totp_pending_secret = ?
+            """,
+            [.integer(Int(usedStep)), .integer(Int(userID)), .text(sealedSecret)]
+        )
+    }
+
+    public func setAuthenticator(userID: Int64, sealedSecret: String) async throws {
+        try await self.write(
+            """
+            UPDATE users SET totp_secret = ?, totp_pending_secret = NULL, totp_last_step = NULL, two_factor = 'totp'
+            WHERE id = ?
+            """,
+            [.text(sealedSecret), .integer(Int(userID))]
+        )
+    }
+
+    public func spendAuthenticatorStep(userID: Int64, step: Int64) async throws -> Bool {
+        try await self.writeChangedAny(
+            "UPDATE users SET totp_last_step = ? WHERE id = ? AND (totp_last_step IS NULL OR totp_last_step < ?)",
+            [.integer(Int(step)), .integer(Int(userID)), .integer(Int(step))]
+        )
+    }
+
     // MARK: Rows
 
     static func company(_ row: StorageRow) -> Company {
@@ -251,7 +286,10 @@ extension SQLStorage: DirectoryStore {
             secretQuestion: row.optionalString("secret_question"),
             secretAnswerDigest: row.optionalString("secret_answer_digest"),
             pinImage: row.optionalString("pin_image"),
-            pinPhrase: row.optionalString("pin_phrase")
+            pinPhrase: row.optionalString("pin_phrase"),
+            totpSecret: row.optionalString("totp_secret"),
+            totpPendingSecret: row.optionalString("totp_pending_secret"),
+            totpLastStep: row.optionalInt("totp_last_step")
         )
     }
 }

@@ -1,5 +1,7 @@
 import ArgumentParser
+import Foundation
 import Logging
+import TesseraDelivery
 import TesseraServer
 import TesseraStorage
 
@@ -23,6 +25,18 @@ struct Serve: AsyncParsableCommand {
 
     @Option(help: "Append every email/SMS that would be sent to this file as a JSON line (development and tests).")
     var outbox: String?
+
+    @Option(help: "Send email codes through this SMTP server: smtp://user:pass@host:port (STARTTLS when offered) or smtps://… (TLS from the start). Also TESSERA_SMTP_URL, which keeps the password out of process lists.")
+    var smtp: String?
+
+    @Option(help: "The From address of emails, e.g. 'Broker <no-reply@broker.example>'. Required with --smtp.")
+    var smtpFrom: String?
+
+    @Option(help: "Send SMS codes by POSTing {\"to\",\"text\",\"purpose\"} as JSON to this URL.")
+    var smsWebhook: String?
+
+    @Option(help: "A file holding the bearer secret sent to --sms-webhook (or set TESSERA_SMS_WEBHOOK_SECRET).")
+    var smsWebhookSecretFile: String?
 
     @Flag(help: "Seed a demo company, app key and users, and print how to use them. Codes are printed to the log.")
     var demo = false
@@ -49,6 +63,37 @@ struct Serve: AsyncParsableCommand {
         for proxy in self.trustedProxies where TrustedProxy(proxy) == nil {
             throw ValidationError("--trusted-proxy \(proxy) is not an IP address or CIDR block")
         }
+        _ = try self.smtpConfiguration()
+        _ = try self.smsWebhookConfiguration()
+    }
+
+    /// The SMTP server from the flag or the environment, with `--smtp-from`.
+    func smtpConfiguration() throws -> SMTPConfiguration? {
+        let environment = ProcessInfo.processInfo.environment["TESSERA_SMTP_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        guard let url = self.smtp ?? environment else { return nil }
+        guard let from = self.smtpFrom else { throw ValidationError("--smtp needs --smtp-from") }
+        do {
+            return try SMTPConfiguration(url: url, from: from)
+        } catch {
+            throw ValidationError(error.description)
+        }
+    }
+
+    /// The SMS webhook from the flags, with its secret from the file or the environment.
+    func smsWebhookConfiguration() throws -> SMSWebhookConfiguration? {
+        guard let url = self.smsWebhook else { return nil }
+        var secret = ProcessInfo.processInfo.environment["TESSERA_SMS_WEBHOOK_SECRET"]
+        if let path = self.smsWebhookSecretFile {
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw ValidationError("--sms-webhook-secret-file \(path) cannot be read")
+            }
+            secret = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        do {
+            return try SMSWebhookConfiguration(url: url, bearerSecret: secret)
+        } catch {
+            throw ValidationError(error.description)
+        }
     }
 
     func run() async throws {
@@ -61,6 +106,8 @@ struct Serve: AsyncParsableCommand {
             database: try self.store.databaseURL(),
             postgres: PostgresOptions(poolSize: self.databasePool, statementTimeout: .seconds(self.databaseTimeout)),
             outboxPath: self.outbox,
+            smtp: try self.smtpConfiguration(),
+            smsWebhook: try self.smsWebhookConfiguration(),
             demo: self.demo,
             secretKeyFile: self.store.secretKeyFile,
             logLevel: Logger.Level(rawValue: self.logLevel) ?? .info,

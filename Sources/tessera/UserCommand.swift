@@ -34,7 +34,7 @@ struct UserCommand: AsyncParsableCommand {
         @Option(help: "Phone number in international form, e.g. +15551234567 (for SMS codes).")
         var phone: String?
 
-        @Option(help: "Second factor: none, email or sms.")
+        @Option(help: "Second factor: none, email, sms or totp (an authenticator app; prints its otpauth:// URL once).")
         var twoFactor: String = "none"
 
         @Option(help: "Security PIN, 4 to 12 digits.")
@@ -60,10 +60,7 @@ struct UserCommand: AsyncParsableCommand {
             let email = try self.email.map(Contact.email)
             let phone = try self.phone.map(Contact.phone)
             guard let method = TwoFactorMethod(rawValue: self.twoFactor) else {
-                if self.twoFactor == "totp" {
-                    throw CommandError("--two-factor totp is not available yet; use email or sms")
-                }
-                throw CommandError("--two-factor must be none, email or sms")
+                throw CommandError("--two-factor must be none, email, sms or totp")
             }
             if method == .email && email == nil { throw CommandError("--two-factor email needs --email") }
             if method == .sms && phone == nil { throw CommandError("--two-factor sms needs --phone") }
@@ -78,10 +75,10 @@ struct UserCommand: AsyncParsableCommand {
             }
             let key = try self.store.serverKey()
 
-            let user = try await self.store.withDatabase { database in
+            let (user, enrolment) = try await self.store.withDatabase { database in
                 let company = try await database.directory.requireCompany(self.company)
-                if company.policy.requireTwoFactor && email == nil && phone == nil {
-                    throw CommandError("company \"\(company.name)\" requires 2-FA: give the user --email or --phone")
+                if company.policy.requireTwoFactor && method != .totp && email == nil && phone == nil {
+                    throw CommandError("company \"\(company.name)\" requires 2-FA: give the user --email, --phone or --two-factor totp")
                 }
                 let problems = PasswordRules.problems(
                     password,
@@ -100,7 +97,8 @@ struct UserCommand: AsyncParsableCommand {
                         passwordHash: hash,
                         email: email,
                         phone: phone,
-                        twoFactor: method,
+                        // An authenticator user has no second factor until the secret is stored, a line below.
+                        twoFactor: method == .totp ? .none : method,
                         profile: UserProfile(
                             firstName: self.firstName,
                             middleName: self.middleName,
@@ -124,10 +122,25 @@ struct UserCommand: AsyncParsableCommand {
                         answerDigest: GuessableSecrets(key: key).secretAnswerDigest(answer, userID: user.id)
                     )
                 }
+                var enrolment: AuthenticatorEnrolment?
+                if method == .totp {
+                    enrolment = try await AuthenticatorService(
+                        directory: database.directory,
+                        audit: database.audit,
+                        secrets: GuessableSecrets(key: key),
+                        clock: SystemClock()
+                    ).enrol(userID: user.id, issuer: company.name, account: user.username)
+                }
                 try await database.audit.record(.operator(.userCreated, companyID: company.id, userID: user.id))
-                return user
+                return (user, enrolment)
             }
             print("Created user \"\(user.username)\" (id \(user.id)) in company \"\(self.company)\".")
+            if let enrolment {
+                // Shown this once: Tessera keeps the secret only encrypted and never prints it again.
+                print("Authenticator secret (shown once; give it to the user over a safe channel):")
+                print("  secret: \(enrolment.secret)")
+                print("  url:    \(enrolment.url)")
+            }
         }
 
         private func readPassword() throws -> String {

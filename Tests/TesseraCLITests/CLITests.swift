@@ -126,6 +126,31 @@ import TesseraStorage
         self.expectFailure(try self.tessera(["app", "create", "--company", "nope", "--name", "x"]), mentioning: "no company")
     }
 
+    @Test func userCreateWithAnAuthenticatorPrintsItsSecretOnceAndStoresItSealed() async throws {
+        defer { self.cleanUp() }
+        // A company that requires 2-FA takes an authenticator user without email or phone.
+        try self.tessera(["company", "create", "acme", "--require-2fa"])
+        let created = try self.tessera(
+            ["user", "create", "--company", "acme", "--username", "tia", "--password-stdin", "--two-factor", "totp"],
+            stdin: "a long enough password\n"
+        )
+        #expect(created.status == 0, "\(created.stderr)")
+        let secretLine = try #require(created.lines.first { $0.hasPrefix("  secret: ") })
+        let secret = String(secretLine.dropFirst("  secret: ".count))
+        #expect(created.lines.contains("  url:    otpauth://totp/acme:tia?secret=\(secret)&issuer=acme&algorithm=SHA1&digits=6&period=30"))
+        let database = try await self.open()
+        let company = try #require(try await database.directory.company(named: "acme"))
+        let user = try #require(try await database.directory.user(companyID: company.id, usernameKey: "tia"))
+        await database.close()
+        #expect(user.twoFactor == .totp)
+        let sealed = try #require(user.totpSecret)
+        #expect(!sealed.contains(secret), "stored only encrypted")
+        let key = try ServerKey(hex: String(contentsOfFile: self.directory.appendingPathComponent("t.sqlite.key").path, encoding: .utf8))
+        #expect(GuessableSecrets(key: key).openAuthenticatorSecret(sealed, userID: user.id) == Base32.decode(secret))
+        // Shown once: nothing else prints it.
+        #expect(!(try self.tessera(["user", "show", "tia"])).stdout.contains(secret))
+    }
+
     @Test func userCreateWithEveryOption() async throws {
         defer { self.cleanUp() }
         try self.tessera(["company", "create", "acme"])

@@ -53,6 +53,27 @@ final class RecordingSender: CodeSender {
     }
 }
 
+/// A channel that is down until told otherwise: records only what it delivered.
+final class FlakySender: CodeSender {
+    struct Down: Error {}
+    private let state = Mutex((up: false, delivered: [OutgoingMessage](), refused: 0))
+
+    var messages: [OutgoingMessage] { self.state.withLock { $0.delivered } }
+    var refused: Int { self.state.withLock { $0.refused } }
+
+    func comeUp() { self.state.withLock { $0.up = true } }
+
+    func send(_ message: OutgoingMessage) async throws {
+        try self.state.withLock {
+            guard $0.up else {
+                $0.refused += 1
+                throw Down()
+            }
+            $0.delivered.append(message)
+        }
+    }
+}
+
 /// Every store in memory: the fake behind the core's unit tests.
 actor InMemoryStore: DirectoryStore, LoginTransactionStore, AccessTokenStore, TicketStore, AttemptStore, AuditLog {
     var failures: [LoginAttempt] = []
@@ -145,6 +166,32 @@ actor InMemoryStore: DirectoryStore, LoginTransactionStore, AccessTokenStore, Ti
     func setSecretQuestion(userID: Int64, question: String?, answerDigest: String?) async throws {
         self.usersByID[userID]?.secretQuestion = question
         self.usersByID[userID]?.secretAnswerDigest = answerDigest
+    }
+
+    func setPendingAuthenticator(userID: Int64, sealedSecret: String?) async throws {
+        self.usersByID[userID]?.totpPendingSecret = sealedSecret
+    }
+
+    func confirmAuthenticator(userID: Int64, sealedSecret: String, usedStep: Int64) async throws -> Bool {
+        guard let user = self.usersByID[userID], user.totpPendingSecret == sealedSecret else { return false }
+        self.usersByID[userID]?.totpSecret = sealedSecret
+        self.usersByID[userID]?.totpPendingSecret = nil
+        self.usersByID[userID]?.totpLastStep = usedStep
+        self.usersByID[userID]?.twoFactor = .totp
+        return true
+    }
+
+    func setAuthenticator(userID: Int64, sealedSecret: String) async throws {
+        self.usersByID[userID]?.totpSecret = sealedSecret
+        self.usersByID[userID]?.totpPendingSecret = nil
+        self.usersByID[userID]?.totpLastStep = nil
+        self.usersByID[userID]?.twoFactor = .totp
+    }
+
+    func spendAuthenticatorStep(userID: Int64, step: Int64) async throws -> Bool {
+        guard let user = self.usersByID[userID], user.totpLastStep.map({ step > $0 }) ?? true else { return false }
+        self.usersByID[userID]?.totpLastStep = step
+        return true
     }
 
     func setIntrospectionSecret(appKeyID: Int64, digest: String) async throws {

@@ -11,7 +11,7 @@ import Testing
     let key = try! ServerKey(bytes: Array(repeating: 9, count: 32))
     let client = LoginClient(address: "192.0.2.1", requestID: "r1")
 
-    func service() -> LoginService {
+    func service(sender: (any CodeSender)? = nil) -> LoginService {
         LoginService(
             directory: self.store,
             transactions: self.store,
@@ -20,7 +20,7 @@ import Testing
             attempts: self.store,
             audit: self.store,
             hasher: self.hasher,
-            sender: self.sender,
+            sender: sender ?? self.sender,
             clock: self.clock,
             secrets: GuessableSecrets(key: self.key),
             generator: SecureRandom()
@@ -35,6 +35,22 @@ import Testing
             now: self.clock.now
         )
         return ResolvedApp(appKey: appKey, company: company)
+    }
+
+    /// Runs the requests all at once; how many got an access token.
+    func successes(of requests: [LoginRequest], app: ResolvedApp) async throws -> Int {
+        let service = self.service()
+        return try await withThrowingTaskGroup(of: Bool.self) { group in
+            for request in requests {
+                group.addTask {
+                    if case .succeeded = try await service.login(request, app: app, client: LoginClient(address: "192.0.2.1")) {
+                        return true
+                    }
+                    return false
+                }
+            }
+            return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
     }
 
     @Test func resentPasswordIsCheckedWithoutASecondSlowHash() async throws {
@@ -97,20 +113,8 @@ import Testing
         guard case .expecting(_, _, let interim, _) = try await self.service().login(LoginRequest(username: "alice", password: "pw"), app: app, client: self.client)
         else { return }
         let code = try #require(self.sender.messages.last?.code)
-        let service = self.service()
-        let successes = try await withThrowingTaskGroup(of: Bool.self) { group in
-            for _ in 0..<10 {
-                group.addTask {
-                    let request = LoginRequest(verificationCode: code, interimToken: interim)
-                    if case .succeeded = try await service.login(request, app: app, client: LoginClient(address: "192.0.2.1")) {
-                        return true
-                    }
-                    return false
-                }
-            }
-            return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
-        }
-        #expect(successes == 1)
+        let requests = Array(repeating: LoginRequest(verificationCode: code, interimToken: interim), count: 10)
+        #expect(try await self.successes(of: requests, app: app) == 1)
         #expect(await self.store.tokens.count == 1)
     }
 
@@ -156,5 +160,58 @@ import Testing
         #expect(locks.contains { $0.userID != nil })
         // Only the real user is told.
         #expect(self.sender.messages.filter { $0.purpose == .notice }.count == 1)
+    }
+
+    @Test func aFailedSendCountsNoCodeAndTheSameInterimTokenRetries() async throws {
+        let app = try await self.world()
+        let channel = FlakySender()
+        let service = self.service(sender: channel)
+        var interim: String?
+        do {
+            _ = try await service.login(LoginRequest(username: "alice", password: "pw"), app: app, client: self.client)
+            Issue.record("a send that failed must not answer")
+        } catch LoginServiceError.deliveryFailed(let failed, let token) {
+            #expect(failed == .email)
+            interim = token
+        }
+        let token = try #require(interim)
+        let stored = try #require(try await self.store.transaction(ticketDigest: SecretDigest.sha256(token)))
+        #expect(stored.codeDigest == nil && stored.codeSentAt == nil && stored.codeExpiresAt == nil)
+        #expect(await self.store.auditEvents.allSatisfy { $0.kind != .codeSent })
+        #expect(await self.store.failures.isEmpty)
+
+        // The channel comes back within the resend interval: the same interim token gets a fresh code at once.
+        channel.comeUp()
+        let retried = try await service.login(LoginRequest(interimToken: token), app: app, client: self.client)
+        #expect(retried == .expecting(step: .verificationCode, reason: .expectingCode, token: token))
+        let code = try #require(channel.messages.last?.code)
+        #expect(channel.messages.count == 1 && channel.refused == 1)
+        let done = try await service.login(LoginRequest(verificationCode: code, interimToken: token), app: app, client: self.client)
+        guard case .succeeded = done else {
+            Issue.record("expected success, got \(done)")
+            return
+        }
+    }
+
+    @Test func anAuthenticatorCodeOpensAtMostOneLoginEvenInParallel() async throws {
+        let app = try await self.world(twoFactor: .none)
+        let user = try #require(try await self.store.user(companyID: app.company.id, usernameKey: "alice"))
+        let secret = TOTP.newSecret()
+        try await self.store.setAuthenticator(userID: user.id, sealedSecret: try GuessableSecrets(key: self.key).sealAuthenticatorSecret(secret, userID: user.id))
+        let service = self.service()
+        var interims: [String] = []
+        for _ in 0..<8 {
+            let first = try await service.login(LoginRequest(username: "alice", password: "pw"), app: app, client: self.client)
+            guard case .expecting(.verificationCode, .expectingAuthenticatorCode, let interim, _) = first else {
+                Issue.record("expected the authenticator step, got \(first)")
+                return
+            }
+            interims.append(interim)
+        }
+        #expect(self.sender.messages.isEmpty, "nothing is sent to an authenticator user")
+        let code = TOTP(secret: secret).code(step: TOTP.step(at: self.clock.now))
+        let requests = interims.map { LoginRequest(verificationCode: code, interimToken: $0) }
+        #expect(try await self.successes(of: requests, app: app) == 1)
+        #expect(try await self.store.user(id: user.id)?.totpLastStep == TOTP.step(at: self.clock.now))
     }
 }

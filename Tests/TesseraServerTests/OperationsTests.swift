@@ -48,7 +48,7 @@ import TesseraStorage
         let world = try await TestWorld.make()
         defer { world.removeFiles() }
         let database = try await TesseraDatabase.open(.sqlite(path: world.databasePath), logger: Logger(label: "test"))
-        let routes = Set(buildRouter(world.configuration(), database: database, logger: Logger(label: "test")).router.routes.map {
+        let routes = Set(try buildRouter(world.configuration(), database: database, logger: Logger(label: "test")).router.routes.map {
             "\($0.method.rawValue) \($0.path.description)"
         })
         await database.close()

@@ -7,6 +7,7 @@ import Logging
 import NIOCore
 import Testing
 import TesseraCore
+import TesseraDelivery
 import TesseraServer
 import TesseraStorage
 
@@ -141,10 +142,14 @@ struct TestWorld {
         trustedProxies: [TrustedProxy]? = nil,
         hashingWait: Duration? = nil,
         hasher: (any PasswordHasher)? = nil,
+        smtp: SMTPConfiguration? = nil,
+        smsWebhook: SMSWebhookConfiguration? = nil,
         _ body: @Sendable (Client) async throws -> T
     ) async throws -> T {
         var configuration = self.configuration()
         configuration.passwordHasher = hasher
+        configuration.smtp = smtp
+        configuration.smsWebhook = smsWebhook
         if let trustedProxies { configuration.trustedProxies = trustedProxies }
         if let hashingWait { configuration.hashingWait = hashingWait }
         let app = try await buildApplication(configuration)

@@ -65,6 +65,38 @@ import TesseraTestSupport
         }
     }
 
+    @Test(arguments: TestBackend.allCases) func authenticatorSecretsArePendingThenConfirmedAndStepsAreSpentOnce(_ backend: TestBackend) async throws {
+        try await self.withDatabase(backend) { database in
+            let (_, _, user) = try await self.seed(database)
+            let directory = database.directory
+            try await directory.setPendingAuthenticator(userID: user.id, sealedSecret: "v1.pending")
+            var stored = try #require(try await directory.user(id: user.id))
+            #expect(stored.totpPendingSecret == "v1.pending" && stored.totpSecret == nil && stored.twoFactor == .sms)
+            // Only the pending secret that was checked can be confirmed.
+            #expect(try await directory.confirmAuthenticator(userID: user.id, sealedSecret: "v1.other", usedStep: 7) == false)
+            #expect(try await directory.confirmAuthenticator(userID: user.id, sealedSecret: "v1.pending", usedStep: 7))
+            stored = try #require(try await directory.user(id: user.id))
+            #expect(stored.totpSecret == "v1.pending" && stored.totpPendingSecret == nil)
+            #expect(stored.totpLastStep == 7 && stored.twoFactor == .totp)
+            #expect(try await directory.confirmAuthenticator(userID: user.id, sealedSecret: "v1.pending", usedStep: 8) == false)
+
+            // A step is spent once, and never an earlier one after a later one.
+            #expect(try await directory.spendAuthenticatorStep(userID: user.id, step: 7) == false)
+            #expect(try await directory.spendAuthenticatorStep(userID: user.id, step: 9))
+            #expect(try await directory.spendAuthenticatorStep(userID: user.id, step: 9) == false)
+            #expect(try await directory.spendAuthenticatorStep(userID: user.id, step: 8) == false)
+            #expect(try await directory.user(id: user.id)?.totpLastStep == 9)
+
+            // Operator enrolment: in force at once, nothing pending, no step spent.
+            try await directory.setPendingAuthenticator(userID: user.id, sealedSecret: "v1.next")
+            try await directory.setAuthenticator(userID: user.id, sealedSecret: "v1.operator")
+            stored = try #require(try await directory.user(id: user.id))
+            #expect(stored.totpSecret == "v1.operator" && stored.totpPendingSecret == nil && stored.totpLastStep == nil)
+            #expect(try await directory.spendAuthenticatorStep(userID: user.id, step: 1))
+            #expect(stored.twoFactor == .totp)
+        }
+    }
+
     @Test(arguments: TestBackend.allCases) func namesAreUnique(_ backend: TestBackend) async throws {
         try await self.withDatabase(backend) { database in
             let (company, _, _) = try await self.seed(database)

@@ -5,6 +5,8 @@ public enum TwoFactorMethod: String, Sendable, CaseIterable {
     case none
     case email
     case sms
+    /// An authenticator app (RFC 6238): nothing is sent; the user reads the code off their device.
+    case totp
 }
 
 /// A trader: one account of one company.
@@ -33,6 +35,12 @@ public struct User: Sendable, Equatable {
     /// The security image and phrase the user chose with their PIN, shown at the PIN step.
     public var pinImage: String?
     public var pinPhrase: String?
+    /// The authenticator secret, sealed with the server key (see ``GuessableSecrets/sealAuthenticatorSecret(_:userID:)``).
+    public var totpSecret: String?
+    /// A sealed authenticator secret the user asked for and has not yet confirmed with a first code.
+    public var totpPendingSecret: String?
+    /// The last TOTP step whose code was accepted: a code of this step or an earlier one is a replay.
+    public var totpLastStep: Int64?
 
     public init(
         id: Int64,
@@ -51,7 +59,10 @@ public struct User: Sendable, Equatable {
         secretQuestion: String? = nil,
         secretAnswerDigest: String? = nil,
         pinImage: String? = nil,
-        pinPhrase: String? = nil
+        pinPhrase: String? = nil,
+        totpSecret: String? = nil,
+        totpPendingSecret: String? = nil,
+        totpLastStep: Int64? = nil
     ) {
         self.id = id
         self.companyID = companyID
@@ -70,6 +81,9 @@ public struct User: Sendable, Equatable {
         self.secretAnswerDigest = secretAnswerDigest
         self.pinImage = pinImage
         self.pinPhrase = pinPhrase
+        self.totpSecret = totpSecret
+        self.totpPendingSecret = totpPendingSecret
+        self.totpLastStep = totpLastStep
     }
 
     public var isDisabled: Bool { self.disabledAt != nil }

@@ -20,6 +20,8 @@ public struct LoginDecision: Sendable, Equatable {
     public var ticket: Ticket?
     /// A wrong code, PIN or resent password: counts against the account like a wrong password.
     public var countsAsFailure: Bool
+    /// The authenticator step whose code passed: spent before anything else is stored, so a code works once.
+    public var spentAuthenticatorStep: SpentAuthenticatorStep?
 
     public init(
         outcome: LoginOutcome,
@@ -27,7 +29,8 @@ public struct LoginDecision: Sendable, Equatable {
         message: OutgoingMessage? = nil,
         accessToken: IssuedAccessToken? = nil,
         ticket: Ticket? = nil,
-        countsAsFailure: Bool = false
+        countsAsFailure: Bool = false,
+        spentAuthenticatorStep: SpentAuthenticatorStep? = nil
     ) {
         self.outcome = outcome
         self.transaction = transaction
@@ -35,5 +38,17 @@ public struct LoginDecision: Sendable, Equatable {
         self.accessToken = accessToken
         self.ticket = ticket
         self.countsAsFailure = countsAsFailure
+        self.spentAuthenticatorStep = spentAuthenticatorStep
+    }
+}
+
+/// A TOTP step a user's code was accepted for.
+public struct SpentAuthenticatorStep: Sendable, Equatable {
+    public var userID: Int64
+    public var step: Int64
+
+    public init(userID: Int64, step: Int64) {
+        self.userID = userID
+        self.step = step
     }
 }

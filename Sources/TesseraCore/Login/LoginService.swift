@@ -278,6 +278,10 @@ public struct LoginService: Sendable {
     /// Stores the decision's effects in an order that never hands out what was not stored; `false` on a
     /// concurrent change of the transaction.
     private func apply(_ decision: LoginDecision, app: ResolvedApp, user: User?, client: LoginClient) async throws -> Bool {
+        if let spent = decision.spentAuthenticatorStep {
+            // First, so a replayed authenticator code changes nothing; the replay then sees the step spent.
+            guard try await self.directory.spendAuthenticatorStep(userID: spent.userID, step: spent.step) else { return false }
+        }
         switch decision.transaction {
         case .none:
             break
@@ -301,15 +305,36 @@ public struct LoginService: Sendable {
             do {
                 try await self.sender.send(message)
             } catch {
-                throw LoginServiceError.deliveryFailed(channel: message.channel)
+                await self.forgetUnsentCode(decision.transaction)
+                var interim: String?
+                if case .expecting(_, _, let token, _) = decision.outcome { interim = token }
+                throw LoginServiceError.deliveryFailed(channel: message.channel, interimToken: interim)
             }
         }
         return true
+    }
+
+    /// After a failed send: the transaction holds no code and no send time, so the code that never left cannot
+    /// be guessed at and the next request with the same interim token sends a fresh one at once.
+    private func forgetUnsentCode(_ change: LoginDecision.TransactionChange) async {
+        let stored: LoginTransaction
+        switch change {
+        case .insert(let transaction), .update(let transaction, _): stored = transaction
+        case .none, .delete: return
+        }
+        var cleared = stored
+        cleared.codeDigest = nil
+        cleared.codeExpiresAt = nil
+        cleared.codeSentAt = nil
+        cleared.version = stored.version + 1
+        // Best effort: if this write fails too, the client waits out the resend interval instead.
+        _ = try? await self.transactions.update(cleared, expectedVersion: stored.version)
     }
 }
 
 /// Failures of the login flow that are not an answer of the contract.
 public enum LoginServiceError: Error, Equatable {
-    /// The verification code could not be handed to its channel.
-    case deliveryFailed(channel: DeliveryChannel)
+    /// The verification code could not be handed to its channel. No code counts as sent; `interimToken`, when
+    /// set, continues the same login on a retry.
+    case deliveryFailed(channel: DeliveryChannel, interimToken: String?)
 }

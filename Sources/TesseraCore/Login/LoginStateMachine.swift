@@ -151,6 +151,7 @@ public struct LoginStateMachine: Sendable {
     ) -> Action {
         var transaction = start
         var message: OutgoingMessage?
+        var spentStep: SpentAuthenticatorStep?
         var current: LoginStep? =
             transaction.step == .baseAuthentication ? self.step(after: .baseAuthentication, for: user) : transaction.step
 
@@ -159,7 +160,13 @@ public struct LoginStateMachine: Sendable {
             transaction.version = start.version + 1
             let change: LoginDecision.TransactionChange =
                 isNew ? .insert(transaction) : .update(transaction, expectedVersion: start.version)
-            return LoginDecision(outcome: outcome, transaction: change, message: message, countsAsFailure: failure)
+            return LoginDecision(
+                outcome: outcome,
+                transaction: change,
+                message: message,
+                countsAsFailure: failure,
+                spentAuthenticatorStep: spentStep
+            )
         }
         /// Ends the transaction (if it was stored) and answers `outcome`.
         func end(
@@ -175,8 +182,17 @@ public struct LoginStateMachine: Sendable {
                 transaction: change,
                 accessToken: accessToken,
                 ticket: ticket,
-                countsAsFailure: failure
+                countsAsFailure: failure,
+                spentAuthenticatorStep: spentStep
             )
+        }
+        /// A wrong or expired code: one try spent; the last try ends the transaction.
+        func wrongCode() -> LoginDecision {
+            transaction.codeFailures += 1
+            if transaction.codeFailures >= self.limits.attempts {
+                return end(.failed(step: .verificationCode, reason: .invalidCode), failure: true)
+            }
+            return keep(.expecting(step: .verificationCode, reason: .invalidCode, token: interim), failure: true)
         }
 
         while let step = current {
@@ -184,6 +200,21 @@ public struct LoginStateMachine: Sendable {
             switch step {
             case .baseAuthentication:
                 preconditionFailure("BaseAuthentication is passed before a transaction exists")
+
+            case .verificationCode where user.twoFactor == .totp:
+                // Nothing is sent: the code comes from the user's authenticator app.
+                guard let sealed = user.totpSecret, let secret = self.secrets.openAuthenticatorSecret(sealed, userID: user.id)
+                else {
+                    return self.finish(end(.failed(step: .verificationCode, reason: .noDeliveryChannel)))
+                }
+                guard let code = self.request.verificationCode else {
+                    return self.finish(keep(.expecting(step: .verificationCode, reason: .expectingAuthenticatorCode, token: interim)))
+                }
+                guard let step = TOTP(secret: secret).matchingStep(code, at: now, after: user.totpLastStep) else {
+                    return self.finish(wrongCode())
+                }
+                spentStep = SpentAuthenticatorStep(userID: user.id, step: step)
+                current = self.step(after: .verificationCode, for: user)
 
             case .verificationCode:
                 guard let code = self.request.verificationCode, let codeDigest = transaction.codeDigest else {
@@ -210,15 +241,7 @@ public struct LoginStateMachine: Sendable {
                     self.secrets.codeDigest(code, transactionID: transaction.id),
                     codeDigest
                 )
-                guard isLive && matches else {
-                    transaction.codeFailures += 1
-                    if transaction.codeFailures >= self.limits.attempts {
-                        return self.finish(end(.failed(step: .verificationCode, reason: .invalidCode), failure: true))
-                    }
-                    return self.finish(
-                        keep(.expecting(step: .verificationCode, reason: .invalidCode, token: interim), failure: true)
-                    )
-                }
+                guard isLive && matches else { return self.finish(wrongCode()) }
                 transaction.codeDigest = nil
                 transaction.codeExpiresAt = nil
                 current = self.step(after: .verificationCode, for: user)
@@ -301,7 +324,7 @@ public struct LoginStateMachine: Sendable {
         switch user.twoFactor {
         case .email: return user.email.map { (.email, $0) }
         case .sms: return user.phone.map { (.sms, $0) }
-        case .none: return user.email.map { (.email, $0) } ?? user.phone.map { (.sms, $0) }
+        case .none, .totp: return user.email.map { (.email, $0) } ?? user.phone.map { (.sms, $0) }
         }
     }
 

@@ -8,6 +8,8 @@ public enum LoginStep: String, Sendable, Equatable, CaseIterable {
 /// The `Reason` strings of the contract.
 public enum LoginReason: String, Sendable, Equatable {
     case expectingCode = "Expecting confirmation code"
+    /// A Tessera extension: the code comes from the user's authenticator app, and nothing was sent.
+    case expectingAuthenticatorCode = "Expecting authenticator code"
     case expectingPin = "Expecting pin code"
     case invalidCode = "Invalid verification code"
     case invalidPin = "Invalid pin"

@@ -22,6 +22,7 @@ public enum AuditKind: String, Sendable, CaseIterable {
     case resetRequested = "reset.requested"
     case resetRedeemed = "reset.redeemed"
     case tokensRevoked = "tokens.revoked"
+    case authenticatorEnrolled = "authenticator.enrolled"
 }
 
 /// One security event. It never holds a secret: no password, code, PIN, token or key — only ids and outcomes.

@@ -30,6 +30,18 @@ public protocol DirectoryStore: Sendable {
     func setPin(userID: Int64, digest: String, image: String?, phrase: String?) async throws
     /// Sets (or clears, with `nil`) the secret question and the keyed digest of its answer.
     func setSecretQuestion(userID: Int64, question: String?, answerDigest: String?) async throws
+
+    /// Stores (or clears, with `nil`) a sealed authenticator secret that waits for its first code.
+    func setPendingAuthenticator(userID: Int64, sealedSecret: String?) async throws
+    /// Makes the pending secret the user's second factor (method `totp`) with `usedStep` spent, if the pending
+    /// secret is still `sealedSecret`; `false` when another request replaced or confirmed it first.
+    func confirmAuthenticator(userID: Int64, sealedSecret: String, usedStep: Int64) async throws -> Bool
+    /// Sets the user's authenticator secret outright (operator enrolment): method `totp`, nothing pending,
+    /// no step spent.
+    func setAuthenticator(userID: Int64, sealedSecret: String) async throws
+    /// Spends the TOTP `step` if it is later than the last spent one; `false` when it is not (a replay). Atomic,
+    /// so of two requests with one code at most one gets `true`.
+    func spendAuthenticatorStep(userID: Int64, step: Int64) async throws -> Bool
 }
 
 /// The fields of a user an operator creates.

@@ -29,6 +29,17 @@ public struct GuessableSecrets: Sendable {
         self.key.digest(code, context: "reset-code:\(companyID)")
     }
 
+    /// A user's authenticator (TOTP) secret, encrypted: unlike a code it must be read back, so it is sealed, not
+    /// digested.
+    public func sealAuthenticatorSecret(_ secret: [UInt8], userID: Int64) throws -> String {
+        try self.key.seal(secret, context: "totp:\(userID)")
+    }
+
+    /// The authenticator secret sealed for this user; `nil` when it was sealed for another user or key.
+    public func openAuthenticatorSecret(_ sealed: String, userID: Int64) -> [UInt8]? {
+        self.key.open(sealed, context: "totp:\(userID)")
+    }
+
     /// The password that passed `BaseAuthentication` in one login transaction.
     public func passwordProof(_ password: String, transactionID: String) -> String {
         self.key.digest(password, context: "login-password:\(transactionID)")

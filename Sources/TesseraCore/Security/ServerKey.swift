@@ -6,7 +6,7 @@ import Foundation
 /// Guessable secrets (verification codes, PINs, the password proof of a login transaction) are stored as an
 /// HMAC under this key, so a stolen database alone does not let an attacker test guesses offline.
 public struct ServerKey: Sendable {
-    private let key: SymmetricKey
+    let key: SymmetricKey
 
     /// The key in bytes; at least 32.
     public init(bytes: some Sequence<UInt8>) throws(ServerKeyError) {
