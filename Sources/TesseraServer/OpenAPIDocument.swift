@@ -230,7 +230,8 @@ paths:
             The verification code could not be handed to its channel (SMTP server or SMS webhook down, slow or
             refusing, every sending slot busy), or the server has no channel for it (`Retry-After: 5`, and
             `Token`: the interim token to retry with; no code counts as sent); or every password-hashing slot
-            stayed busy for 2 s (`Retry-After: 2`). Neither counts as a failed attempt.
+            stayed busy for 2 s (`Retry-After: 2`); or the database does not answer (`Retry-After: 5`,
+            `{"error": "The service is temporarily unavailable; try again"}`). None counts as a failed attempt.
           headers:
             Retry-After:
               $ref: '#/components/headers/RetryAfter'
@@ -288,6 +289,8 @@ paths:
           $ref: '#/components/responses/TooManyHeaderFields'
         '500':
           $ref: '#/components/responses/InternalError'
+        '503':
+          $ref: '#/components/responses/DatabaseUnavailable'
   /token/introspect:
     post:
       tags: [Introspection]
@@ -377,6 +380,8 @@ paths:
           $ref: '#/components/responses/TooManyHeaderFields'
         '500':
           $ref: '#/components/responses/InternalError'
+        '503':
+          $ref: '#/components/responses/DatabaseUnavailable'
   /v1.0/users/@me/info:
     get:
       tags: [Users]
@@ -425,6 +430,8 @@ paths:
           $ref: '#/components/responses/TooManyHeaderFields'
         '500':
           $ref: '#/components/responses/InternalError'
+        '503':
+          $ref: '#/components/responses/DatabaseUnavailable'
   /v1.0/users/@me/password/change:
     put:
       tags: [Credentials]
@@ -542,6 +549,8 @@ paths:
           $ref: '#/components/responses/TooManyHeaderFields'
         '500':
           $ref: '#/components/responses/InternalError'
+        '503':
+          $ref: '#/components/responses/DatabaseUnavailable'
   /v1.0/users/@me/totp/confirm:
     post:
       tags: [Users]
@@ -606,6 +615,8 @@ paths:
           $ref: '#/components/responses/TooManyHeaderFields'
         '500':
           $ref: '#/components/responses/InternalError'
+        '503':
+          $ref: '#/components/responses/DatabaseUnavailable'
   /v1.0/users/@me/sessions:
     get:
       tags: [Sessions]
@@ -655,6 +666,8 @@ paths:
           $ref: '#/components/responses/TooManyHeaderFields'
         '500':
           $ref: '#/components/responses/InternalError'
+        '503':
+          $ref: '#/components/responses/DatabaseUnavailable'
     delete:
       tags: [Sessions]
       operationId: endOtherSessions
@@ -693,6 +706,8 @@ paths:
           $ref: '#/components/responses/TooManyHeaderFields'
         '500':
           $ref: '#/components/responses/InternalError'
+        '503':
+          $ref: '#/components/responses/DatabaseUnavailable'
   /v1.0/users/@me/sessions/{id}:
     delete:
       tags: [Sessions]
@@ -741,6 +756,8 @@ paths:
           $ref: '#/components/responses/TooManyHeaderFields'
         '500':
           $ref: '#/components/responses/InternalError'
+        '503':
+          $ref: '#/components/responses/DatabaseUnavailable'
   /v1.0/users/passwords/reset:
     put:
       tags: [Credentials]
@@ -854,6 +871,8 @@ paths:
           $ref: '#/components/responses/TooManyHeaderFields'
         '500':
           $ref: '#/components/responses/InternalError'
+        '503':
+          $ref: '#/components/responses/DatabaseUnavailable'
   /v1.0/users/pincode/change:
     post:
       tags: [Credentials]
@@ -919,6 +938,8 @@ paths:
           $ref: '#/components/responses/TooManyHeaderFields'
         '500':
           $ref: '#/components/responses/InternalError'
+        '503':
+          $ref: '#/components/responses/DatabaseUnavailable'
   /v1.0/users/password/secret-question:
     get:
       tags: [Credentials]
@@ -979,6 +1000,8 @@ paths:
           $ref: '#/components/responses/TooManyHeaderFields'
         '500':
           $ref: '#/components/responses/InternalError'
+        '503':
+          $ref: '#/components/responses/DatabaseUnavailable'
   /v1.0/users/password/reset:
     post:
       tags: [Credentials]
@@ -1044,6 +1067,8 @@ paths:
           $ref: '#/components/responses/TooManyHeaderFields'
         '500':
           $ref: '#/components/responses/InternalError'
+        '503':
+          $ref: '#/components/responses/DatabaseUnavailable'
   /v1.0/users/identifiers/reset/code:
     post:
       tags: [Credentials]
@@ -1121,6 +1146,8 @@ paths:
           $ref: '#/components/responses/TooManyHeaderFields'
         '500':
           $ref: '#/components/responses/InternalError'
+        '503':
+          $ref: '#/components/responses/DatabaseUnavailable'
   /healthz:
     get:
       tags: [Operations]
@@ -1340,7 +1367,7 @@ components:
           example:
             error: Too many header fields (at most 100)
     InternalError:
-      description: An unexpected server error, such as the database failing. `requestId` matches the log line's `hb.request.id`.
+      description: An unexpected server error. `requestId` matches the log line's `hb.request.id`.
       headers:
         Cache-Control:
           $ref: '#/components/headers/CacheControl'
@@ -1353,6 +1380,23 @@ components:
           example:
             error: Internal server error
             requestId: 5f2c0a1e3b7d4c9a
+    DatabaseUnavailable:
+      description: |
+        The database does not answer (unreachable, failing, or slower than the node's `--database-timeout`).
+        Nothing is made up without it: wait `Retry-After` seconds and try again.
+      headers:
+        Retry-After:
+          $ref: '#/components/headers/RetryAfter'
+        Cache-Control:
+          $ref: '#/components/headers/CacheControl'
+        Pragma:
+          $ref: '#/components/headers/Pragma'
+      content:
+        application/json:
+          schema:
+            $ref: '#/components/schemas/UnavailableError'
+          example:
+            error: The service is temporarily unavailable; try again
     AppKeyRefused:
       description: '`Et-App-Key` is missing, unknown or revoked.'
       headers:
@@ -1422,6 +1466,8 @@ components:
       description: |
         Every password-hashing slot stayed busy for 2 s (load shedding). If the rules had passed on
         `PUT /v1.0/users/passwords/reset`, the ticket may already be spent while the password is unchanged.
+        Also the answer when the database does not answer (`Retry-After: 5`, error
+        `The service is temporarily unavailable; try again`).
       headers:
         Retry-After:
           $ref: '#/components/headers/RetryAfter'
@@ -1637,6 +1683,12 @@ components:
         requestId:
           type: string
           description: The request's id, as logged in `hb.request.id`.
+    UnavailableError:
+      type: object
+      required: [error]
+      properties:
+        error:
+          type: string
     InvalidClientError:
       type: object
       required: [error]
