@@ -188,8 +188,10 @@ final class PostgresBackend: SQLBackend {
     /// or the way to it failing.
     private static func isStatementError(_ error: any Error) -> Bool {
         guard let error = Self.root(error) as? PSQLError, error.code == .server, let state = error.serverInfo?[.sqlState] else { return false }
-        // 08 connection, 53 resources, 57 operator intervention (shutdown), 58 system errors, 40 rollbacks.
-        return !["08", "53", "57", "58", "40"].contains(String(state.prefix(2)))
+        // 08 connection, 53 resources, 57 operator intervention (shutdown), 58 system errors, 40 rollbacks;
+        // 25006: a read-only transaction — the server was demoted to a standby by a failover, so the pool must
+        // reconnect (to wherever the URL's host name now points).
+        return !["08", "53", "57", "58", "40"].contains(String(state.prefix(2))) && state != "25006"
     }
 
     func describe(_ error: any Error) -> String {
