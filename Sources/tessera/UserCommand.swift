@@ -8,7 +8,9 @@ struct UserCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "user",
         abstract: "Manage users.",
-        subcommands: [Create.self, List.self, Show.self, Disable.self, Enable.self, Unlock.self, ExpirePassword.self]
+        subcommands: [
+            Create.self, List.self, Show.self, Disable.self, Enable.self, Unlock.self, ExpirePassword.self, EnrolTOTP.self,
+        ]
     )
 
     struct Create: AsyncParsableCommand {
@@ -97,8 +99,9 @@ struct UserCommand: AsyncParsableCommand {
                         passwordHash: hash,
                         email: email,
                         phone: phone,
-                        // An authenticator user has no second factor until the secret is stored, a line below.
-                        twoFactor: method == .totp ? .none : method,
+                        // An authenticator user is one from the start: should storing the secret below fail, the
+                        // login fails closed (no secret, no second factor) instead of asking for the password only.
+                        twoFactor: method,
                         profile: UserProfile(
                             firstName: self.firstName,
                             middleName: self.middleName,
@@ -135,12 +138,7 @@ struct UserCommand: AsyncParsableCommand {
                 return (user, enrolment)
             }
             print("Created user \"\(user.username)\" (id \(user.id)) in company \"\(self.company)\".")
-            if let enrolment {
-                // Shown this once: Tessera keeps the secret only encrypted and never prints it again.
-                print("Authenticator secret (shown once; give it to the user over a safe channel):")
-                print("  secret: \(enrolment.secret)")
-                print("  url:    \(enrolment.url)")
-            }
+            if let enrolment { enrolment.printOnce() }
         }
 
         private func readPassword() throws -> String {
@@ -295,6 +293,45 @@ extension UserCommand {
             }
             print("The password of \"\(self.selection.username)\" has expired: the next login must change it.")
         }
+    }
+}
+
+extension UserCommand {
+    struct EnrolTOTP: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "enrol-totp",
+            abstract: "Give the user a new authenticator secret (a lost phone, a changed server key); the old one stops working."
+        )
+
+        @OptionGroup var store: StoreOptions
+
+        @OptionGroup var selection: UserSelection
+
+        func run() async throws {
+            let key = try self.store.serverKey()
+            let enrolment = try await self.store.withDatabase { database in
+                let (company, user) = try await self.selection.resolve(in: database.directory)
+                let enrolment = try await AuthenticatorService(
+                    directory: database.directory,
+                    audit: database.audit,
+                    secrets: GuessableSecrets(key: key),
+                    clock: SystemClock()
+                ).enrol(userID: user.id, issuer: company.name, account: user.username)
+                try await database.audit.record(.operator(.authenticatorEnrolled, companyID: company.id, userID: user.id))
+                return enrolment
+            }
+            print("\"\(self.selection.username)\" now logs in with an authenticator code; the previous secret no longer works.")
+            enrolment.printOnce()
+        }
+    }
+}
+
+extension AuthenticatorEnrolment {
+    /// Shown this once: Tessera keeps the secret only encrypted and never prints it again.
+    func printOnce() {
+        print("Authenticator secret (shown once; give it to the user over a safe channel):")
+        print("  secret: \(self.secret)")
+        print("  url:    \(self.url)")
     }
 }
 

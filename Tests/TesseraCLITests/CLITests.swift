@@ -149,6 +149,19 @@ import TesseraStorage
         #expect(GuessableSecrets(key: key).openAuthenticatorSecret(sealed, userID: user.id) == Base32.decode(secret))
         // Shown once: nothing else prints it.
         #expect(!(try self.tessera(["user", "show", "tia"])).stdout.contains(secret))
+
+        // A lost phone: the operator gives a new secret; the old one no longer opens anything.
+        let again = try self.tessera(["user", "enrol-totp", "tia"])
+        #expect(again.status == 0, "\(again.stderr)")
+        let newSecret = String(try #require(again.lines.first { $0.hasPrefix("  secret: ") }).dropFirst("  secret: ".count))
+        #expect(newSecret != secret)
+        let reopened = try await self.open()
+        let renewed = try #require(try await reopened.directory.user(id: user.id))
+        let events = try await reopened.audit.events(companyID: company.id, userID: user.id, since: nil, limit: 10)
+        await reopened.close()
+        #expect(renewed.twoFactor == .totp && renewed.totpLastStep == nil)
+        #expect(GuessableSecrets(key: key).openAuthenticatorSecret(try #require(renewed.totpSecret), userID: user.id) == Base32.decode(newSecret))
+        #expect(events.contains { $0.kind == .authenticatorEnrolled && $0.actor == "cli" })
     }
 
     @Test func userCreateWithEveryOption() async throws {
