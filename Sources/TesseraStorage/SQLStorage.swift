@@ -16,6 +16,8 @@ public final class SQLStorage: Sendable {
     let observe: @Sendable (Duration) -> Void
     private let logger: Logger
     private let failing = Atomic<Bool>(false)
+    /// When the database last answered again after failing.
+    private let recovered = Mutex<ContinuousClock.Instant?>(nil)
 
     init(backend: any SQLBackend, logger: Logger, observe: @escaping @Sendable (Duration) -> Void) {
         self.backend = backend
@@ -62,6 +64,7 @@ public final class SQLStorage: Sendable {
         do {
             let result = try await body()
             if self.failing.load(ordering: .relaxed), self.failing.exchange(false, ordering: .relaxed) {
+                self.recovered.withLock { $0 = ContinuousClock.now }
                 self.logger.notice("the database answers again")
             }
             return result
@@ -74,8 +77,15 @@ public final class SQLStorage: Sendable {
             default: cause = self.backend.describe(error)
             }
             if !self.failing.exchange(true, ordering: .relaxed) {
-                // Once per outage, with the cause: a flood of identical lines would hide it.
-                self.logger.error("the database does not answer; requests that need it get 503", metadata: ["cause": "\(cause)"])
+                // Once per outage, with the cause: a flood of identical lines would hide it. A server going down
+                // or coming up often answers a few statements in between; failing again within 10 s of coming
+                // back is the same outage, noted as a warning.
+                let flapping = self.recovered.withLock { $0.map { ContinuousClock.now - $0 < .seconds(10) } ?? false }
+                if flapping {
+                    self.logger.warning("the database fails again shortly after it came back", metadata: ["cause": "\(cause)"])
+                } else {
+                    self.logger.error("the database does not answer; requests that need it get 503", metadata: ["cause": "\(cause)"])
+                }
             }
             throw StorageError.unavailable(cause)
         }
