@@ -4,6 +4,7 @@ import FoundationNetworking
 #endif
 import Synchronization
 import Testing
+import TesseraCore
 import TesseraTestSupport
 
 /// Several `tessera serve` processes on one database, as a broker runs them behind a load balancer: what one node
@@ -52,6 +53,24 @@ import TesseraTestSupport
             async let onB = b.login(appKey, "bob", interim: secondInterim, code: secondCode)
             let statuses = try await [onA.status, onB.status]
             #expect(statuses.filter { $0 == 200 }.count == 1, "\(statuses)")
+
+            // One authenticator code, two logins in flight, one on each node: the code is accepted once.
+            let enrolled = try Self.check(
+                Self.tessera(
+                    ["user", "create", "--company", "acme", "--username", "tia", "--password-stdin", "--two-factor", "totp", "--database", database.argument],
+                    key: self.key,
+                    stdin: Self.password + "\n"
+                )
+            )
+            let secretLine = try #require(enrolled.stdout.split(separator: "\n").first { $0.hasPrefix("  secret: ") })
+            let secret = try #require(Base32.decode(String(secretLine.dropFirst("  secret: ".count))))
+            let onATicket = try #require(try await a.login(appKey, "tia").json["Token"] as? String)
+            let onBTicket = try #require(try await b.login(appKey, "tia").json["Token"] as? String)
+            let totp = TOTP(secret: secret).code(step: TOTP.step(at: Date()))
+            async let totpOnA = a.login(appKey, "tia", interim: onATicket, code: totp)
+            async let totpOnB = b.login(appKey, "tia", interim: onBTicket, code: totp)
+            let totpStatuses = try await [totpOnA.status, totpOnB.status]
+            #expect(totpStatuses.filter { $0 == 200 }.count == 1, "\(totpStatuses)")
 
             // Failures on A and on B add up: 2 + 2 reach the device limit of 4, so even the right password is
             // refused now, on either node.
