@@ -197,10 +197,15 @@ import TesseraStorage
                 _ = try await client.login("alice", password: "guess \(index)", [Self.from("10.2.0.\(index)")])
                 wrong.append(ContinuousClock.now - middle)
             }
-            let medianUnknown = unknown.sorted()[25]
-            let medianWrong = wrong.sorted()[25]
-            let ratio = medianUnknown / medianWrong
-            #expect(abs(ratio - 1) < 0.10, "median unknown \(medianUnknown), wrong \(medianWrong)")
+            // Each pair ran back to back, so whatever else the machine was doing then touched both: the median of
+            // the pairs' ratios is steady where the medians of the two lists, taken apart, were not (a clean-clone
+            // run with the whole suite in parallel once saw those 19 % apart).
+            let ratios = zip(unknown, wrong).map { $0 / $1 }.sorted()
+            let ratio = ratios[ratios.count / 2]
+            #expect(
+                abs(ratio - 1) < 0.10,
+                "median ratio \(ratio); medians unknown \(unknown.sorted()[25]), wrong \(wrong.sorted()[25])"
+            )
         }
     }
 
@@ -226,9 +231,27 @@ import TesseraStorage
         #expect(!files.isEmpty)
         for secret in secrets {
             for file in files {
-                #expect(file.range(of: Data(secret.utf8)) == nil, "a secret of \(secret.count) characters is in the database")
+                #expect(Self.plainOccurrence(of: secret, in: file) == nil, "a secret of \(secret.count) characters is in the database")
             }
         }
+    }
+
+    /// Where `secret` appears in `file` as a value of its own. A 4-digit PIN turns up by chance inside the
+    /// lower-case hex digests that fill the file (about once in 65,536 positions), so a short secret counts only
+    /// where it is not wedged between two hex digits.
+    static func plainOccurrence(of secret: String, in file: Data) -> Range<Data.Index>? {
+        let needle = Data(secret.utf8)
+        guard secret.count < 8 else { return file.range(of: needle) }
+        let encoded = Set("0123456789abcdef".utf8)
+        var from = file.startIndex
+        while let found = file.range(of: needle, in: from..<file.endIndex) {
+            let before = found.lowerBound > file.startIndex ? file[found.lowerBound - 1] : nil
+            let after = found.upperBound < file.endIndex ? file[found.upperBound] : nil
+            let inside = before.map(encoded.contains) == true && after.map(encoded.contains) == true
+            if !inside { return found }
+            from = found.lowerBound + 1
+        }
+        return nil
     }
 
     @Test func auditEventsRecordTheFlowWithoutSecrets() async throws {
