@@ -186,7 +186,12 @@ public struct TesseraClient: Sendable {
         return object["Model"]
     }
 
-    func send(_ method: String, _ path: String, headers: [String: String], body: [String: String]?) async throws
+    func send(
+        _ method: String,
+        _ path: String,
+        headers: [String: String],
+        body: [String: String]?
+    ) async throws
         -> (Int, [String: Any], HTTPURLResponse)
     {
         guard let url = URL(string: path, relativeTo: self.baseURL) else { throw TesseraClientError.invalidResponse }

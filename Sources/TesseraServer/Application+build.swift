@@ -21,7 +21,8 @@ public func buildApplication(_ configuration: ServerConfiguration) async throws 
     configuration.metrics = metrics
 
     // The key first: a missing key must not leave a database half opened.
-    let key = try configuration.serverKey
+    let key =
+        try configuration.serverKey
         ?? ServerKeyLoader.load(database: configuration.database, keyFile: configuration.secretKeyFile)
     configuration.serverKey = key
     let database = try await TesseraDatabase.open(configuration.database, postgres: configuration.postgres, logger: logger) {
@@ -175,10 +176,13 @@ func codeSender(_ configuration: ServerConfiguration, logger: Logger) throws -> 
     if email == nil && sms == nil && fallback == nil {
         logger.warning("no code channel configured (--smtp, --sms-webhook or --outbox): 2-FA logins will answer 503")
     } else if fallback == nil && (email == nil || sms == nil) {
-        logger.warning("only one code channel configured: codes for the other will answer 503", metadata: [
-            "email": "\(configuration.smtp.map { "\($0)" } ?? "none")",
-            "sms": "\(configuration.smsWebhook.map { "\($0)" } ?? "none")",
-        ])
+        logger.warning(
+            "only one code channel configured: codes for the other will answer 503",
+            metadata: [
+                "email": "\(configuration.smtp.map { "\($0)" } ?? "none")",
+                "sms": "\(configuration.smsWebhook.map { "\($0)" } ?? "none")",
+            ]
+        )
     }
     return ChannelCodeSender(email: email, sms: sms, fallback: fallback)
 }

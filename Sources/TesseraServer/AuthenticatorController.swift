@@ -21,7 +21,11 @@ struct AuthenticatorController: Sendable {
         case .success(let found): (identity, app) = found
         case .failure(let refusal): return refusal.response
         }
-        let enrolment = try await self.authenticators.begin(identity, app: app, client: LoginClient(request, context: context, trustedProxies: self.trustedProxies))
+        let enrolment = try await self.authenticators.begin(
+            identity,
+            app: app,
+            client: LoginClient(request, context: context, trustedProxies: self.trustedProxies)
+        )
         return Wire.envelope(.ok, model: JSONText.object(["Url": .string(enrolment.url), "Secret": .string(enrolment.secret)]))
     }
 
@@ -35,7 +39,12 @@ struct AuthenticatorController: Sendable {
         let fields = try await RequestFields.read(request, context: context)
         guard let code = fields.string("Code") else { return Wire.modelState(["Code"]) }
         do {
-            try await self.authenticators.confirm(identity, code: code, app: app, client: LoginClient(request, context: context, trustedProxies: self.trustedProxies))
+            try await self.authenticators.confirm(
+                identity,
+                code: code,
+                app: app,
+                client: LoginClient(request, context: context, trustedProxies: self.trustedProxies)
+            )
         } catch AuthenticatorError.noPendingEnrolment {
             return Wire.refusal([("ErrorNoPendingEnrolment", "Start an enrolment with POST /v1.0/users/@me/totp first.")])
         } catch AuthenticatorError.invalidCode {

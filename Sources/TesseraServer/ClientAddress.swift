@@ -1,9 +1,10 @@
+import NIOCore
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import NIOCore
 
 /// An address or a CIDR block (`10.0.0.0/8`, `::1`, `2001:db8::/32`) of proxies trusted to tell the client's
 /// address in `X-Forwarded-For`.

@@ -61,9 +61,11 @@ struct CredentialController: Sendable {
                 ticket: BearerToken.parse(request.credential(.authorization)) ?? "",
                 app: app
             )
-            let model = "[" + images.map { image in
-                JSONText.object(["FileName": .string(image.fileName), "Content": .string(image.png.base64EncodedString())])
-            }.joined(separator: ",") + "]"
+            let model =
+                "["
+                + images.map { image in
+                    JSONText.object(["FileName": .string(image.fileName), "Content": .string(image.png.base64EncodedString())])
+                }.joined(separator: ",") + "]"
             return Wire.envelope(.ok, model: model)
         }
     }

@@ -23,7 +23,11 @@ struct SessionController: Sendable {
     @Sendable func logout(_ request: Request, context: TesseraRequestContext) async throws -> Response {
         guard let app = try await self.apps.resolve(request.credential(.etAppKey)) else { return Wire.appKeyError }
         if let token = BearerToken.parse(request.credential(.authorization)) {
-            try await self.sessions.logout(token: token, app: app, client: LoginClient(request, context: context, trustedProxies: self.trustedProxies))
+            try await self.sessions.logout(
+                token: token,
+                app: app,
+                client: LoginClient(request, context: context, trustedProxies: self.trustedProxies)
+            )
         }
         return Response(status: .noContent, headers: [.cacheControl: "no-store"])
     }
@@ -36,18 +40,20 @@ struct SessionController: Sendable {
         case .failure(let refusal): return refusal.response
         }
         let sessions = try await self.sessions.sessions(of: identity)
-        let model = "[" + sessions.map { session in
-            JSONText.object([
-                "Id": .string(session.record.sessionID),
-                "AppName": .string(session.appName),
-                "Created": .string(session.record.issuedAt.formatted(.iso8601)),
-                "LastSeen": .string(session.record.lastSeenAt.formatted(.iso8601)),
-                "Expires": .string(session.record.expiresAt.formatted(.iso8601)),
-                "ClientAddress": .string(session.record.address),
-                "UserAgent": .string(session.record.userAgent),
-                "Current": .bool(session.record.digest == identity.token.digest),
-            ])
-        }.joined(separator: ",") + "]"
+        let model =
+            "["
+            + sessions.map { session in
+                JSONText.object([
+                    "Id": .string(session.record.sessionID),
+                    "AppName": .string(session.appName),
+                    "Created": .string(session.record.issuedAt.formatted(.iso8601)),
+                    "LastSeen": .string(session.record.lastSeenAt.formatted(.iso8601)),
+                    "Expires": .string(session.record.expiresAt.formatted(.iso8601)),
+                    "ClientAddress": .string(session.record.address),
+                    "UserAgent": .string(session.record.userAgent),
+                    "Current": .bool(session.record.digest == identity.token.digest),
+                ])
+            }.joined(separator: ",") + "]"
         return Wire.envelope(.ok, model: model)
     }
 
@@ -60,7 +66,14 @@ struct SessionController: Sendable {
         }
         guard let app = try await self.apps.resolve(request.credential(.etAppKey)) else { return Wire.appKeyError }
         let id = context.parameters.get("id") ?? ""
-        guard try await self.sessions.end(session: id, of: identity, app: app, client: LoginClient(request, context: context, trustedProxies: self.trustedProxies)) else {
+        guard
+            try await self.sessions.end(
+                session: id,
+                of: identity,
+                app: app,
+                client: LoginClient(request, context: context, trustedProxies: self.trustedProxies)
+            )
+        else {
             return Wire.refusal([("ErrorSessionNotFound", "No such live session.")], status: .notFound)
         }
         return Wire.envelope(.ok, model: nil)
@@ -74,7 +87,11 @@ struct SessionController: Sendable {
         case .failure(let refusal): return refusal.response
         }
         guard let app = try await self.apps.resolve(request.credential(.etAppKey)) else { return Wire.appKeyError }
-        let count = try await self.sessions.endOthers(of: identity, app: app, client: LoginClient(request, context: context, trustedProxies: self.trustedProxies))
+        let count = try await self.sessions.endOthers(
+            of: identity,
+            app: app,
+            client: LoginClient(request, context: context, trustedProxies: self.trustedProxies)
+        )
         return Wire.envelope(.ok, model: String(count))
     }
 
@@ -110,7 +127,6 @@ struct SessionController: Sendable {
             ])
         )
     }
-
 
     static func basicCredentials(_ authorization: String?) -> (String, String)? {
         guard let authorization, authorization.count > 6, authorization.prefix(6).lowercased() == "basic ",

@@ -1,3 +1,4 @@
+import Foundation
 import Prometheus
 import TesseraCore
 
@@ -12,15 +13,19 @@ public final class TesseraMetrics: Sendable {
     public init() {
         self.hashDuration = self.registry.makeDurationHistogram(
             name: "tessera_password_hash_seconds",
-            buckets: [.milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250),
-                      .milliseconds(500), .seconds(1), .seconds(2.5)],
+            buckets: [
+                .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250),
+                .milliseconds(500), .seconds(1), .seconds(2.5),
+            ],
             help: "Time of one password hash or verification, waiting for a slot included"
         )
         self.hashesInFlight = self.registry.makeGauge(name: "tessera_password_hashes_in_flight", help: "Password hashes running or waiting")
         self.queryDuration = self.registry.makeDurationHistogram(
             name: "tessera_database_query_seconds",
-            buckets: [.microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2.5),
-                      .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(100)],
+            buckets: [
+                .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2.5),
+                .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(100),
+            ],
             help: "Time of one database statement"
         )
     }
@@ -112,5 +117,3 @@ struct MeteredPasswordHasher: PasswordHasher {
         return try await work()
     }
 }
-
-import Foundation

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Where the data lives, from `--database` or `TESSERA_DATABASE_URL`.
 ///
 /// `sqlite://tessera.sqlite` is relative to the working directory, `sqlite:///var/lib/tessera.sqlite` absolute.
@@ -33,5 +35,3 @@ public enum DatabaseURL: Sendable, Equatable, CustomStringConvertible {
         }
     }
 }
-
-import Foundation

@@ -399,7 +399,10 @@ struct PostgresTarget: Sendable {
     /// patience is ended by the server too, and a transaction left open by a node that went away does not hold
     /// its locks for ever.
     func sessionParameters(_ options: PostgresOptions) -> [(String, String)] {
-        let milliseconds = max(options.statementTimeout.components.seconds * 1000 + options.statementTimeout.components.attoseconds / 1_000_000_000_000_000, 1)
+        let milliseconds = max(
+            options.statementTimeout.components.seconds * 1000 + options.statementTimeout.components.attoseconds / 1_000_000_000_000_000,
+            1
+        )
         return [
             ("statement_timeout", "\(milliseconds)"),
             ("lock_timeout", "\(milliseconds)"),

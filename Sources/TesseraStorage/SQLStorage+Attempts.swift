@@ -1,5 +1,4 @@
 import Foundation
-
 import TesseraCore
 
 extension SQLStorage: AttemptStore {
@@ -54,7 +53,13 @@ extension SQLStorage: AttemptStore {
         try await self.write("DELETE FROM login_failures WHERE id = ?", [.text(id)])
     }
 
-    public func counts(companyID: Int64, usernameKey: String, address: String, deviceSince: Date, accountSince: Date)
+    public func counts(
+        companyID: Int64,
+        usernameKey: String,
+        address: String,
+        deviceSince: Date,
+        accountSince: Date
+    )
         async throws -> AttemptCounts
     {
         let rows = try await self.write(

@@ -1,5 +1,4 @@
 import Foundation
-
 import TesseraCore
 
 extension SQLStorage: LoginTransactionStore {

@@ -1,7 +1,7 @@
 import Foundation
 import Logging
-import Synchronization
 import SQLiteNIO
+import Synchronization
 
 /// One SQLite file: the embedded default for a single node.
 ///
@@ -95,7 +95,12 @@ final class SQLiteBackend: SQLBackend {
     }
 
     func close() async {
-        guard self.closed.withLock({ closed in defer { closed = true }; return !closed }) else { return }
+        guard
+            self.closed.withLock({ closed in
+                defer { closed = true }
+                return !closed
+            })
+        else { return }
         // In a task of its own: a cancelled caller (a server torn down by cancellation) would otherwise have each
         // close refused at once and leave the files open.
         let connections = self.readers + [self.writer]

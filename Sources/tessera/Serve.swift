@@ -26,7 +26,10 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Append every email/SMS that would be sent to this file as a JSON line (development and tests).")
     var outbox: String?
 
-    @Option(help: "Send email codes through this SMTP server: smtp://user:pass@host:port (STARTTLS when offered) or smtps://… (TLS from the start). Also TESSERA_SMTP_URL, which keeps the password out of process lists.")
+    @Option(
+        help:
+            "Send email codes through this SMTP server: smtp://user:pass@host:port (STARTTLS when offered) or smtps://… (TLS from the start). Also TESSERA_SMTP_URL, which keeps the password out of process lists."
+    )
     var smtp: String?
 
     @Option(help: "The From address of emails, e.g. 'Broker <no-reply@broker.example>'. Required with --smtp.")

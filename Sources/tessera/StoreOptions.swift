@@ -15,7 +15,8 @@ struct StoreOptions: ParsableArguments {
 
     /// The database URL from the flag, the environment or the default.
     func databaseURL() throws -> DatabaseURL {
-        let text = self.database
+        let text =
+            self.database
             ?? ProcessInfo.processInfo.environment["TESSERA_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
             ?? DatabaseURL.defaultValue
         return try DatabaseURL(parsing: text)

@@ -6,6 +6,9 @@ struct Tessera: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tessera",
         abstract: "An authentication token service speaking ETNA Trader's POST /token contract.",
-        subcommands: [Serve.self, CompanyCommand.self, AppCommand.self, UserCommand.self, SessionCommand.self, AuditCommand.self, LoginCommand.self, BenchHashCommand.self]
+        subcommands: [
+            Serve.self, CompanyCommand.self, AppCommand.self, UserCommand.self, SessionCommand.self, AuditCommand.self, LoginCommand.self,
+            BenchHashCommand.self,
+        ]
     )
 }

@@ -1,12 +1,13 @@
 import Foundation
+import Logging
+import Synchronization
+import TesseraCore
+import TesseraStorage
+import Testing
+
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
-import Synchronization
-import Logging
-import Testing
-import TesseraCore
-import TesseraStorage
 
 /// The `tessera` executable, run as an operator runs it: a real process on a real SQLite file.
 @Suite struct CLITests {
@@ -343,7 +344,10 @@ import TesseraStorage
             output.withLock { $0 += text }
         }
         try server.run()
-        defer { server.terminate(); server.waitUntilExit() }
+        defer {
+            server.terminate()
+            server.waitUntilExit()
+        }
         var port: String?
         for _ in 0..<200 where port == nil {
             try await Task.sleep(for: .milliseconds(50))
@@ -405,7 +409,9 @@ import TesseraStorage
         for _ in 0..<300 where !hashing {
             try await Task.sleep(for: .milliseconds(100))
             let (metrics, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/metrics")!)
-            hashing = String(decoding: metrics, as: UTF8.self).split(separator: "\n").contains { $0.hasPrefix("tessera_password_hashes_in_flight") && !$0.hasSuffix(" 0") && !$0.hasSuffix(" 0.0") }
+            hashing = String(decoding: metrics, as: UTF8.self).split(separator: "\n").contains {
+                $0.hasPrefix("tessera_password_hashes_in_flight") && !$0.hasSuffix(" 0") && !$0.hasSuffix(" 0.0")
+            }
         }
         #expect(hashing, "the login never reached the hasher")
         let started = ContinuousClock.now
@@ -483,4 +489,3 @@ import TesseraStorage
         #expect(message.contains("invalid database URL"))
     }
 }
-

@@ -1,11 +1,12 @@
 import Foundation
+import Synchronization
+import TesseraCore
+import TesseraTestSupport
+import Testing
+
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
-import Synchronization
-import Testing
-import TesseraCore
-import TesseraTestSupport
 
 /// Several `tessera serve` processes on one database, as a broker runs them behind a load balancer: what one node
 /// does, the others see at once; a database outage is answered with `503`s and heals by itself; a node killed
@@ -57,7 +58,10 @@ import TesseraTestSupport
             // One authenticator code, two logins in flight, one on each node: the code is accepted once.
             let enrolled = try Self.check(
                 Self.tessera(
-                    ["user", "create", "--company", "acme", "--username", "tia", "--password-stdin", "--two-factor", "totp", "--database", database.argument],
+                    [
+                        "user", "create", "--company", "acme", "--username", "tia", "--password-stdin", "--two-factor", "totp", "--database",
+                        database.argument,
+                    ],
                     key: self.key,
                     stdin: Self.password + "\n"
                 )
@@ -107,7 +111,8 @@ import TesseraTestSupport
                         while !stop.withLock({ $0 }) {
                             index += 1
                             let started = phase.withLock { $0 }
-                            let answer = worker == 0 && index % 4 == 0
+                            let answer =
+                                worker == 0 && index % 4 == 0
                                 ? try await node.login(appKey, "ann")
                                 : try await node.info(appKey, token)
                             let ended = phase.withLock { $0 }
@@ -147,7 +152,9 @@ import TesseraTestSupport
         let answers = results.withLock { $0 }
         let down = answers.filter { $0.phase == "down" }
         let healedAnswers = answers.filter { $0.phase == "healed" }
-        print("outage: \(down.count) answers while PostgreSQL was down (statuses \(Set(down.map(\.status)))), healed \(healed.map { "\($0)" } ?? "never") after its restart, \(healedAnswers.count) answers after")
+        print(
+            "outage: \(down.count) answers while PostgreSQL was down (statuses \(Set(down.map(\.status)))), healed \(healed.map { "\($0)" } ?? "never") after its restart, \(healedAnswers.count) answers after"
+        )
         #expect(readyWhileDown == 503)
         #expect(!down.isEmpty)
         #expect(down.allSatisfy { $0.status == 503 && $0.retryAfter }, "\(Set(down.map { "\($0.status) \($0.body)" }))")
@@ -279,12 +286,26 @@ import TesseraTestSupport
     /// A company whose device limit is `maxFailuresPerDevice`, an app key (returned), `ann` (password only) and
     /// `bob` (email 2-FA).
     func seed(_ database: String, maxFailuresPerDevice: Int) throws -> String {
-        try Self.check(Self.tessera(["company", "create", "acme", "--max-failures-per-device", "\(maxFailuresPerDevice)", "--database", database], key: self.key))
-        let app = try Self.check(Self.tessera(["app", "create", "--company", "acme", "--name", "terminal", "--database", database], key: self.key))
-        try Self.check(Self.tessera(["user", "create", "--company", "acme", "--username", "ann", "--password-stdin", "--database", database], key: self.key, stdin: Self.password + "\n"))
         try Self.check(
             Self.tessera(
-                ["user", "create", "--company", "acme", "--username", "bob", "--password-stdin", "--email", "bob@example.com", "--two-factor", "email", "--database", database],
+                ["company", "create", "acme", "--max-failures-per-device", "\(maxFailuresPerDevice)", "--database", database],
+                key: self.key
+            )
+        )
+        let app = try Self.check(Self.tessera(["app", "create", "--company", "acme", "--name", "terminal", "--database", database], key: self.key))
+        try Self.check(
+            Self.tessera(
+                ["user", "create", "--company", "acme", "--username", "ann", "--password-stdin", "--database", database],
+                key: self.key,
+                stdin: Self.password + "\n"
+            )
+        )
+        try Self.check(
+            Self.tessera(
+                [
+                    "user", "create", "--company", "acme", "--username", "bob", "--password-stdin", "--email", "bob@example.com", "--two-factor",
+                    "email", "--database", database,
+                ],
                 key: self.key,
                 stdin: Self.password + "\n"
             )
@@ -461,7 +482,13 @@ final class Node: Sendable {
         try await self.send("GET", path, [:])
     }
 
-    func login(_ appKey: String, _ username: String, password: String = MultiNodeTests.password, interim: String? = nil, code: String? = nil)
+    func login(
+        _ appKey: String,
+        _ username: String,
+        password: String = MultiNodeTests.password,
+        interim: String? = nil,
+        code: String? = nil
+    )
         async throws -> Answer
     {
         var headers = ["Et-App-Key": appKey, "Username": username, "Password": password]

@@ -1,14 +1,17 @@
 import Foundation
 import Testing
+
 @testable import TesseraCore
 
 /// TOTP against RFC 6238's own vectors, the acceptance window, replay, base32 and the sealing of secrets.
 @Suite struct AuthenticatorTests {
     /// RFC 6238 appendix B, SHA-1 rows: the key is the ASCII of "12345678901234567890", codes have 8 digits.
-    @Test(arguments: [
-        (59, "94287082"), (1_111_111_109, "07081804"), (1_111_111_111, "14050471"),
-        (1_234_567_890, "89005924"), (2_000_000_000, "69279037"), (20_000_000_000, "65353130"),
-    ] as [(Int64, String)])
+    @Test(
+        arguments: [
+            (59, "94287082"), (1_111_111_109, "07081804"), (1_111_111_111, "14050471"),
+            (1_234_567_890, "89005924"), (2_000_000_000, "69279037"), (20_000_000_000, "65353130"),
+        ] as [(Int64, String)]
+    )
     func rfc6238Vectors(time: Int64, expected: String) {
         let totp = TOTP(secret: Array("12345678901234567890".utf8))
         let step = TOTP.step(at: Date(timeIntervalSince1970: TimeInterval(time)))
@@ -62,7 +65,10 @@ import Testing
 
     @Test func provisioningURLNamesIssuerAccountAndParameters() {
         let url = TOTP.provisioningURL(secret: Array("12345678901234567890".utf8), issuer: "Acme & Co", account: "José")
-        #expect(url == "otpauth://totp/Acme%20%26%20Co:Jos%C3%A9?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=Acme%20%26%20Co&algorithm=SHA1&digits=6&period=30")
+        #expect(
+            url
+                == "otpauth://totp/Acme%20%26%20Co:Jos%C3%A9?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=Acme%20%26%20Co&algorithm=SHA1&digits=6&period=30"
+        )
     }
 
     @Test func aSealedSecretOpensOnlyWithItsKeyAndContext() throws {

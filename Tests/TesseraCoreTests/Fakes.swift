@@ -299,7 +299,13 @@ actor InMemoryStore: DirectoryStore, LoginTransactionStore, AccessTokenStore, Ti
 
     func forgetAttempt(id: String) async throws { self.failures.removeAll { $0.id == id } }
 
-    func counts(companyID: Int64, usernameKey: String, address: String, deviceSince: Date, accountSince: Date) async throws
+    func counts(
+        companyID: Int64,
+        usernameKey: String,
+        address: String,
+        deviceSince: Date,
+        accountSince: Date
+    ) async throws
         -> AttemptCounts
     {
         let account = self.failures.filter { $0.companyID == companyID && $0.usernameKey == usernameKey }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TesseraCore
 
 /// The login driver against in-memory stores.
@@ -97,7 +98,12 @@ import Testing
 
     @Test func anInterimTokenIsSingleUse() async throws {
         let app = try await self.world()
-        guard case .expecting(_, _, let interim, _) = try await self.service().login(LoginRequest(username: "alice", password: "pw"), app: app, client: self.client)
+        guard
+            case .expecting(_, _, let interim, _) = try await self.service().login(
+                LoginRequest(username: "alice", password: "pw"),
+                app: app,
+                client: self.client
+            )
         else { return }
         let code = try #require(self.sender.messages.last?.code)
         let request = LoginRequest(verificationCode: code, interimToken: interim)
@@ -110,7 +116,12 @@ import Testing
 
     @Test func parallelRightCodesSucceedAtMostOnce() async throws {
         let app = try await self.world()
-        guard case .expecting(_, _, let interim, _) = try await self.service().login(LoginRequest(username: "alice", password: "pw"), app: app, client: self.client)
+        guard
+            case .expecting(_, _, let interim, _) = try await self.service().login(
+                LoginRequest(username: "alice", password: "pw"),
+                app: app,
+                client: self.client
+            )
         else { return }
         let code = try #require(self.sender.messages.last?.code)
         let requests = Array(repeating: LoginRequest(verificationCode: code, interimToken: interim), count: 10)
@@ -120,7 +131,12 @@ import Testing
 
     @Test func accessTokensExpireAndStayInTheirCompany() async throws {
         let app = try await self.world(twoFactor: .none, policy: CompanyPolicy(tokenLifetime: 3600))
-        guard case .succeeded(let token) = try await self.service().login(LoginRequest(username: "alice", password: "pw"), app: app, client: self.client)
+        guard
+            case .succeeded(let token) = try await self.service().login(
+                LoginRequest(username: "alice", password: "pw"),
+                app: app,
+                client: self.client
+            )
         else {
             Issue.record("expected success")
             return
@@ -138,7 +154,12 @@ import Testing
 
     @Test func aDisabledUsersTokensStopWorking() async throws {
         let app = try await self.world(twoFactor: .none)
-        guard case .succeeded(let token) = try await self.service().login(LoginRequest(username: "alice", password: "pw"), app: app, client: self.client)
+        guard
+            case .succeeded(let token) = try await self.service().login(
+                LoginRequest(username: "alice", password: "pw"),
+                app: app,
+                client: self.client
+            )
         else { return }
         let validator = AccessTokenValidator(accessTokens: self.store, directory: self.store, clock: self.clock)
         let user = try #require(try await self.store.user(companyID: app.company.id, usernameKey: "alice"))
@@ -197,7 +218,10 @@ import Testing
         let app = try await self.world(twoFactor: .none)
         let user = try #require(try await self.store.user(companyID: app.company.id, usernameKey: "alice"))
         let secret = TOTP.newSecret()
-        try await self.store.setAuthenticator(userID: user.id, sealedSecret: try GuessableSecrets(key: self.key).sealAuthenticatorSecret(secret, userID: user.id))
+        try await self.store.setAuthenticator(
+            userID: user.id,
+            sealedSecret: try GuessableSecrets(key: self.key).sealAuthenticatorSecret(secret, userID: user.id)
+        )
         let service = self.service()
         var interims: [String] = []
         for _ in 0..<8 {

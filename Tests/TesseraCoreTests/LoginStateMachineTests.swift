@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TesseraCore
 
 /// The `/token` flow as a table of events and the actions they must produce.
@@ -358,7 +359,11 @@ import Testing
 
     @Test func pinAndPasswordInOneRequestSucceedAtOnce() throws {
         let decision = try #require(
-            Self.firstRequest(LoginRequest(username: "alice", password: "pw", pin: "2468"), user: Self.user(pin: "2468"), policy: CompanyPolicy(requirePin: true))
+            Self.firstRequest(
+                LoginRequest(username: "alice", password: "pw", pin: "2468"),
+                user: Self.user(pin: "2468"),
+                policy: CompanyPolicy(requirePin: true)
+            )
         )
         #expect(decision.outcome == .succeeded(token: "token-3"))
         #expect(decision.transaction == .none)

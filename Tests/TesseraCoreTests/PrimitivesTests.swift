@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import TesseraCore
 
 @Suite struct PrimitivesTests {
@@ -78,8 +79,12 @@ import Testing
         #expect(PasswordRules.problems("Alice-The-Trader", confirmation: nil, username: "alice-the-trader", policy: policy) == [.equalsUsername])
         #expect(PasswordRules.problems("1qaz2wsx3edc", confirmation: "1qaz2wsx3edc", username: "alice", policy: policy) == [.tooCommon])
         #expect(PasswordRules.problems("a long and unusual passphrase", confirmation: "other", username: "a", policy: policy) == [.mismatch])
-        #expect(PasswordPolicy(maximumAgeDays: 30).isExpired(changedAt: Date(timeIntervalSince1970: 0), now: Date(timeIntervalSince1970: 31 * 86_400)))
-        #expect(!PasswordPolicy(maximumAgeDays: 30).isExpired(changedAt: Date(timeIntervalSince1970: 0), now: Date(timeIntervalSince1970: 29 * 86_400)))
+        #expect(
+            PasswordPolicy(maximumAgeDays: 30).isExpired(changedAt: Date(timeIntervalSince1970: 0), now: Date(timeIntervalSince1970: 31 * 86_400))
+        )
+        #expect(
+            !PasswordPolicy(maximumAgeDays: 30).isExpired(changedAt: Date(timeIntervalSince1970: 0), now: Date(timeIntervalSince1970: 29 * 86_400))
+        )
         #expect(!PasswordPolicy().isExpired(changedAt: .distantPast, now: Date()))
     }
 

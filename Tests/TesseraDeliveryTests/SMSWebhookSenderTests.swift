@@ -1,7 +1,8 @@
 import Foundation
 import Logging
-import Testing
 import TesseraCore
+import Testing
+
 @testable import TesseraDelivery
 
 /// The SMS webhook sender without Tessera around it.

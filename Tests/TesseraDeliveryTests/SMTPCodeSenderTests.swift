@@ -3,8 +3,9 @@ import Logging
 import NIOCore
 import NIOPosix
 import Synchronization
-import Testing
 import TesseraCore
+import Testing
+
 @testable import TesseraDelivery
 
 /// The SMTP client without Tessera around it: what it writes, what it refuses, how it bounds slow servers, and
@@ -38,7 +39,14 @@ import TesseraCore
         #expect(wire.hasSuffix("\r\n\r\nfirst\r\n..hidden\r\n...two\r\nlast\r\n.\r\n"))
         #expect(wire.contains("Date: Thu, 01 Jan 1970 00:00:00 +0000\r\n"))
         #expect(!wire.replacingOccurrences(of: "\r\n", with: "").contains("\n"), "every line ends in CRLF")
-        let german = SMTPMail(from: "a@b.example", to: "c@d.example", subject: "Ihr Code für die Anmeldung", text: "Code für Sie: 1", date: Date(), messageID: "m2")
+        let german = SMTPMail(
+            from: "a@b.example",
+            to: "c@d.example",
+            subject: "Ihr Code für die Anmeldung",
+            text: "Code für Sie: 1",
+            date: Date(),
+            messageID: "m2"
+        )
         let encoded = SMTPSession.render(german, recipient: "c@d.example")
         #expect(encoded.contains("Subject: =?utf-8?B?"))
         #expect(encoded.contains("Content-Transfer-Encoding: base64\r\n"))

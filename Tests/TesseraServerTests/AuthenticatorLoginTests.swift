@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TesseraCore
+import Testing
 
 /// Authenticator apps (TOTP) over live HTTP: self-enrolment, the login step, drift, replay and wrong codes.
 @Suite struct AuthenticatorLoginTests {
@@ -88,7 +88,10 @@ import TesseraCore
             let fifth = try await client.login("alice", [("VerificationCode", wrong), ("Authorization", "Bearer \(interim)")])
             #expect(fifth.isFailure("VerificationCode", "Invalid verification code"), "\(fifth.body)")
             world.clock.advance(by: 30)
-            let right = try await client.login("alice", [("VerificationCode", totp.code(step: confirmed + 1)), ("Authorization", "Bearer \(interim)")])
+            let right = try await client.login(
+                "alice",
+                [("VerificationCode", totp.code(step: confirmed + 1)), ("Authorization", "Bearer \(interim)")]
+            )
             #expect(right.isFailure("VerificationCode", "Corrupted ticket"), "\(right.body)")
         }
     }

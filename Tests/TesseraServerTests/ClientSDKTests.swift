@@ -1,9 +1,9 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
-import Testing
 import TesseraClient
 import TesseraHummingbird
+import Testing
 
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -140,7 +140,9 @@ import FoundationNetworking
                 #expect(ok.status == .ok)
                 #expect(String(buffer: ok.body) == "orders of alice")
                 #expect(try await api.execute(uri: "/orders", method: .get) { $0.status } == .unauthorized)
-                #expect(try await api.execute(uri: "/orders", method: .get, headers: [.authorization: "Bearer forged"]) { $0.status } == .unauthorized)
+                #expect(
+                    try await api.execute(uri: "/orders", method: .get, headers: [.authorization: "Bearer forged"]) { $0.status } == .unauthorized
+                )
 
                 _ = try await client.send(.delete, "/token", [("Et-App-Key", world.appKeys["acme"]!), ("Authorization", token)])
                 // Within the TTL the cached answer may still let it through; after it, never.

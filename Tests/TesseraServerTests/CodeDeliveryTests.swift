@@ -1,8 +1,8 @@
 import Foundation
 import NIOSSL
-import Testing
 import TesseraCore
 import TesseraDelivery
+import Testing
 
 /// Codes over real channels: a real SMTP server (aiosmtpd) and a real HTTP receiver standing in for an SMS
 /// gateway, both separate processes, with the live Tessera server of the other tests.

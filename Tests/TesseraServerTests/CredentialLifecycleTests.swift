@@ -1,11 +1,12 @@
 import Foundation
+import Logging
+import TesseraCore
+import TesseraStorage
+import Testing
+
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
-import Logging
-import Testing
-import TesseraCore
-import TesseraStorage
 
 /// The life cycle around `/token`, end to end through the real server: expiry, first PIN, reset, change.
 @Suite struct CredentialLifecycleTests {
@@ -163,7 +164,11 @@ import TesseraStorage
         let world = try await TestWorld.make()
         defer { world.removeFiles() }
         try await world.withServer { client in
-            let question = try await client.send(.get, "/v1.0/users/password/secret-question?username=quinn", [("Et-App-Key", world.appKeys["acme"]!)])
+            let question = try await client.send(
+                .get,
+                "/v1.0/users/password/secret-question?username=quinn",
+                [("Et-App-Key", world.appKeys["acme"]!)]
+            )
             #expect(question.succeeded)
             #expect(question.json["Model"] as? String == "Name of your first pet?")
 
@@ -212,7 +217,8 @@ import TesseraStorage
             let code = try #require(try world.codes(to: "alice@example.com", purpose: "reset").last)
 
             let ticket = try #require(
-                try await client.json(.post, "/v1.0/users/identifiers/reset/code", ["Code": code, "Identifier": "ResetPassword"]).json["Model"] as? String
+                try await client.json(.post, "/v1.0/users/identifiers/reset/code", ["Code": code, "Identifier": "ResetPassword"]).json["Model"]
+                    as? String
             )
             let reset = try await client.json(
                 .put,

@@ -1,9 +1,9 @@
 import Foundation
 import Logging
-import Testing
 import TesseraCore
 import TesseraServer
 import TesseraStorage
+import Testing
 
 /// DESIGN.md §6 against the real server: brute force in three layers, no oracle, no enumeration.
 @Suite struct FrontDoorTests {

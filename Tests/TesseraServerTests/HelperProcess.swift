@@ -41,7 +41,13 @@ final class HelperProcess: Sendable {
 
     /// A real SMTP server writing what it accepts to `mailbox`; with `tls`, a directory for its self-signed
     /// certificate (`cert.pem`), and STARTTLS required, or TLS from the first byte when `implicitTLS`.
-    static func smtp(mailbox: String, port: Int = 0, auth: String? = nil, tls: String? = nil, implicitTLS: Bool = false) throws
+    static func smtp(
+        mailbox: String,
+        port: Int = 0,
+        auth: String? = nil,
+        tls: String? = nil,
+        implicitTLS: Bool = false
+    ) throws
         -> HelperProcess
     {
         var arguments = ["--port", "\(port)", "--mailbox", mailbox]

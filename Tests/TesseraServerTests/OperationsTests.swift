@@ -1,8 +1,8 @@
 import Foundation
 import Logging
-import Testing
 import TesseraServer
 import TesseraStorage
+import Testing
 
 /// Metrics and readiness, through the real server.
 @Suite struct OperationsTests {
@@ -48,9 +48,11 @@ import TesseraStorage
         let world = try await TestWorld.make()
         defer { world.removeFiles() }
         let database = try await TesseraDatabase.open(.sqlite(path: world.databasePath), logger: Logger(label: "test"))
-        let routes = Set(try buildRouter(world.configuration(), database: database, logger: Logger(label: "test")).router.routes.map {
-            "\($0.method.rawValue) \($0.path.description)"
-        })
+        let routes = Set(
+            try buildRouter(world.configuration(), database: database, logger: Logger(label: "test")).router.routes.map {
+                "\($0.method.rawValue) \($0.path.description)"
+            }
+        )
         await database.close()
         try await world.withServer { client in
             let served = try await client.send(.get, "/openapi.yaml", [])
@@ -61,7 +63,10 @@ import TesseraStorage
             var path: String?
             var inPaths = false
             for line in served.body.split(separator: "\n", omittingEmptySubsequences: false) {
-                if line.hasPrefix("paths:") { inPaths = true; continue }
+                if line.hasPrefix("paths:") {
+                    inPaths = true
+                    continue
+                }
                 if inPaths, let first = line.first, first != " " { inPaths = false }
                 guard inPaths else { continue }
                 if line.hasPrefix("  /"), line.hasSuffix(":"), !line.hasPrefix("   ") {
@@ -73,7 +78,10 @@ import TesseraStorage
                     }
                 }
             }
-            #expect(documented == routes, "only in the router: \(routes.subtracting(documented)); only in the document: \(documented.subtracting(routes))")
+            #expect(
+                documented == routes,
+                "only in the router: \(routes.subtracting(documented)); only in the document: \(documented.subtracting(routes))"
+            )
             #expect(routes.count >= 18)
         }
     }

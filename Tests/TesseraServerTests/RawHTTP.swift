@@ -1,7 +1,8 @@
+import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Foundation
 
 /// Sends bytes no well-behaved client would, over a plain TCP socket, and reads the status line back.
 enum RawHTTP {

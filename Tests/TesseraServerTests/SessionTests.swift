@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TesseraCore
+import Testing
 
 /// Logout, the user's sessions, and introspection for resource servers.
 @Suite struct SessionTests {
@@ -38,7 +38,11 @@ import TesseraCore
             let third = try #require(try await client.login("alice").token)
             _ = try await client.login("bob")
 
-            let listed = try await client.send(.get, "/v1.0/users/@me/sessions", [("Et-App-Key", world.appKeys["acme"]!), ("Authorization", "Bearer \(current)")])
+            let listed = try await client.send(
+                .get,
+                "/v1.0/users/@me/sessions",
+                [("Et-App-Key", world.appKeys["acme"]!), ("Authorization", "Bearer \(current)")]
+            )
             #expect(listed.succeeded)
             let sessions = try #require(listed.json["Model"] as? [[String: any Sendable]])
             #expect(sessions.count == 3)
@@ -52,13 +56,25 @@ import TesseraCore
             #expect(!listed.body.contains(current) && !listed.body.contains(mobile))
 
             let id = try #require(mobileSession["Id"] as? String)
-            let ended = try await client.send(.delete, "/v1.0/users/@me/sessions/\(id)", [("Et-App-Key", world.appKeys["acme"]!), ("Authorization", current)])
+            let ended = try await client.send(
+                .delete,
+                "/v1.0/users/@me/sessions/\(id)",
+                [("Et-App-Key", world.appKeys["acme"]!), ("Authorization", current)]
+            )
             #expect(ended.succeeded)
             #expect(try await client.info(mobile, app: "acme-mobile").status == 401)
-            let twice = try await client.send(.delete, "/v1.0/users/@me/sessions/\(id)", [("Et-App-Key", world.appKeys["acme"]!), ("Authorization", current)])
+            let twice = try await client.send(
+                .delete,
+                "/v1.0/users/@me/sessions/\(id)",
+                [("Et-App-Key", world.appKeys["acme"]!), ("Authorization", current)]
+            )
             #expect(twice.status == 404)
 
-            let all = try await client.send(.delete, "/v1.0/users/@me/sessions", [("Et-App-Key", world.appKeys["acme"]!), ("Authorization", current)])
+            let all = try await client.send(
+                .delete,
+                "/v1.0/users/@me/sessions",
+                [("Et-App-Key", world.appKeys["acme"]!), ("Authorization", current)]
+            )
             #expect(all.succeeded)
             #expect(try await client.info(third).status == 401)
             #expect(try await client.info(current).status == 200)

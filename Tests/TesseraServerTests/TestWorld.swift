@@ -1,15 +1,15 @@
 import Foundation
-import Synchronization
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
-import Testing
+import Synchronization
 import TesseraCore
 import TesseraDelivery
 import TesseraServer
 import TesseraStorage
+import Testing
 
 /// A real SQLite file in a temp directory, seeded with companies, apps and users, and a server built on it by
 /// the same `buildApplication` the executable uses.
@@ -238,7 +238,11 @@ struct Client: Sendable {
         }
         if let connection = self.ownConnection {
             let response = try await connection.execute(TestClient.Request(uri, method: method, authority: "localhost", headers: fields))
-            return Answer(status: Int(response.head.status.code), headers: response.head.headerFields, body: String(buffer: response.body ?? ByteBuffer()))
+            return Answer(
+                status: Int(response.head.status.code),
+                headers: response.head.headerFields,
+                body: String(buffer: response.body ?? ByteBuffer())
+            )
         }
         return try await self.client.execute(uri: uri, method: method, headers: fields) { response in
             Answer(status: Int(response.status.code), headers: response.headers, body: String(buffer: response.body))
@@ -261,7 +265,12 @@ struct Client: Sendable {
         return try await self.send(.post, "/token", (key.map { [("Et-App-Key", $0)] } ?? []) + headers)
     }
 
-    func login(_ username: String, password: String = TestWorld.password, app: String = "acme", _ extra: [(String, String)] = [])
+    func login(
+        _ username: String,
+        password: String = TestWorld.password,
+        app: String = "acme",
+        _ extra: [(String, String)] = []
+    )
         async throws -> Answer
     {
         try await self.token(app: app, [("Username", username), ("Password", password)] + extra)

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TesseraCore
+import Testing
 
 /// Every row of DESIGN.md §2, through the real HTTP server on a real SQLite file.
 @Suite struct TokenContractTests {

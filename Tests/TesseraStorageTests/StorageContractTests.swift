@@ -1,8 +1,9 @@
 import Foundation
 import Logging
-import Testing
 import TesseraCore
 import TesseraTestSupport
+import Testing
+
 @testable import TesseraStorage
 
 /// The storage contract: what every backend must do behind the core's ports, on a real SQLite file and a real

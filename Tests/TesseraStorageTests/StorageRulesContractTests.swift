@@ -1,7 +1,8 @@
 import Foundation
-import Testing
 import TesseraCore
 import TesseraTestSupport
+import Testing
+
 @testable import TesseraStorage
 
 /// The storage rules the front door and the sessions rest on — counted failures, locks, single use, sessions,
@@ -42,8 +43,11 @@ import TesseraTestSupport
             }
             #expect(granted == 7)
             let counts = try await database.attempts.counts(
-                companyID: 1, usernameKey: "jose", address: "10.0.0.0",
-                deviceSince: self.now.addingTimeInterval(-3600), accountSince: self.now.addingTimeInterval(-3600)
+                companyID: 1,
+                usernameKey: "jose",
+                address: "10.0.0.0",
+                deviceSince: self.now.addingTimeInterval(-3600),
+                accountSince: self.now.addingTimeInterval(-3600)
             )
             #expect(counts.account == 7)
         }
@@ -93,7 +97,13 @@ import TesseraTestSupport
             #expect(try await database.attempts.lock(companyID: 1, usernameKey: "jose", until: until.addingTimeInterval(60), now: until))
             #expect(try await database.attempts.unlock(companyID: 1, usernameKey: "jose"))
             #expect(try await database.attempts.unlock(companyID: 1, usernameKey: "jose") == false)
-            let after = try await database.attempts.counts(companyID: 1, usernameKey: "jose", address: "10.0.0.1", deviceSince: since, accountSince: since)
+            let after = try await database.attempts.counts(
+                companyID: 1,
+                usernameKey: "jose",
+                address: "10.0.0.1",
+                deviceSince: since,
+                accountSince: since
+            )
             #expect(after == AttemptCounts(device: 0, account: 0))
         }
     }
@@ -102,15 +112,31 @@ import TesseraTestSupport
         try await self.base.withDatabase(backend) { database in
             let (company, app, user) = try await self.base.seed(database)
             try await database.tickets.insert(
-                Ticket(digest: "t", userID: user.id, appKeyID: app.id, purpose: .passwordChange, createdAt: self.now, expiresAt: self.now.addingTimeInterval(600))
+                Ticket(
+                    digest: "t",
+                    userID: user.id,
+                    appKeyID: app.id,
+                    purpose: .passwordChange,
+                    createdAt: self.now,
+                    expiresAt: self.now.addingTimeInterval(600)
+                )
             )
-            #expect(try await database.resetCodes.replaceResetCode(
-                ResetCode(digest: "r", userID: user.id, companyID: company.id, createdAt: self.now, expiresAt: self.now.addingTimeInterval(900))
-            ))
+            #expect(
+                try await database.resetCodes.replaceResetCode(
+                    ResetCode(digest: "r", userID: user.id, companyID: company.id, createdAt: self.now, expiresAt: self.now.addingTimeInterval(900))
+                )
+            )
             try await database.transactions.insert(
                 LoginTransaction(
-                    id: "tx", ticketDigest: "tx", appKeyID: app.id, userID: user.id, passwordProof: "p",
-                    step: .verificationCode, createdAt: self.now, expiresAt: self.now.addingTimeInterval(600), version: 1
+                    id: "tx",
+                    ticketDigest: "tx",
+                    appKeyID: app.id,
+                    userID: user.id,
+                    passwordProof: "p",
+                    step: .verificationCode,
+                    createdAt: self.now,
+                    expiresAt: self.now.addingTimeInterval(600),
+                    version: 1
                 )
             )
             let wins = try await withThrowingTaskGroup(of: (Bool, Bool, Bool).self) { group in
@@ -136,7 +162,13 @@ import TesseraTestSupport
     @Test(arguments: TestBackend.allCases) func resetCodesReplaceAndExpire(_ backend: TestBackend) async throws {
         try await self.base.withDatabase(backend) { database in
             let (company, _, user) = try await self.base.seed(database)
-            let first = ResetCode(digest: "a", userID: user.id, companyID: company.id, createdAt: self.now, expiresAt: self.now.addingTimeInterval(900))
+            let first = ResetCode(
+                digest: "a",
+                userID: user.id,
+                companyID: company.id,
+                createdAt: self.now,
+                expiresAt: self.now.addingTimeInterval(900)
+            )
             #expect(try await database.resetCodes.replaceResetCode(first))
             var second = first
             second.digest = "b"
@@ -147,12 +179,16 @@ import TesseraTestSupport
             #expect(try await database.resetCodes.takeResetCode(digest: "b", now: self.now) == second)
             // Another user's live code with the same digest: draw again.
             let other = try await database.directory.createUser(NewUser(companyID: company.id, username: "ana", passwordHash: "h"), now: self.now)
-            #expect(try await database.resetCodes.replaceResetCode(
-                ResetCode(digest: "c", userID: user.id, companyID: company.id, createdAt: self.now, expiresAt: self.now.addingTimeInterval(900))
-            ))
-            #expect(try await database.resetCodes.replaceResetCode(
-                ResetCode(digest: "c", userID: other.id, companyID: company.id, createdAt: self.now, expiresAt: self.now.addingTimeInterval(900))
-            ) == false)
+            #expect(
+                try await database.resetCodes.replaceResetCode(
+                    ResetCode(digest: "c", userID: user.id, companyID: company.id, createdAt: self.now, expiresAt: self.now.addingTimeInterval(900))
+                )
+            )
+            #expect(
+                try await database.resetCodes.replaceResetCode(
+                    ResetCode(digest: "c", userID: other.id, companyID: company.id, createdAt: self.now, expiresAt: self.now.addingTimeInterval(900))
+                ) == false
+            )
         }
     }
 
@@ -161,9 +197,15 @@ import TesseraTestSupport
             let (company, app, user) = try await self.base.seed(database)
             func token(_ digest: String, session: String, issued: TimeInterval) -> AccessTokenRecord {
                 AccessTokenRecord(
-                    digest: digest, userID: user.id, appKeyID: app.id, companyID: company.id,
-                    issuedAt: self.now.addingTimeInterval(issued), expiresAt: self.now.addingTimeInterval(3600),
-                    sessionID: session, address: "10.0.0.1", userAgent: "test"
+                    digest: digest,
+                    userID: user.id,
+                    appKeyID: app.id,
+                    companyID: company.id,
+                    issuedAt: self.now.addingTimeInterval(issued),
+                    expiresAt: self.now.addingTimeInterval(3600),
+                    sessionID: session,
+                    address: "10.0.0.1",
+                    userAgent: "test"
                 )
             }
             for (index, name) in ["a", "b", "c"].enumerated() {
@@ -195,8 +237,12 @@ import TesseraTestSupport
         try await self.base.withDatabase(backend) { database in
             let (company, app, user) = try await self.base.seed(database)
             let token = AccessTokenRecord(
-                digest: "left-behind", userID: user.id, appKeyID: app.id, companyID: company.id,
-                issuedAt: self.now, expiresAt: self.now.addingTimeInterval(3600)
+                digest: "left-behind",
+                userID: user.id,
+                appKeyID: app.id,
+                companyID: company.id,
+                issuedAt: self.now,
+                expiresAt: self.now.addingTimeInterval(3600)
             )
             #expect(try await database.directory.revokeAppKey(digest: "app-digest", now: self.now))
             // A token the first revocation missed (as if its second step had failed) goes on the next try.
@@ -210,7 +256,14 @@ import TesseraTestSupport
         try await self.base.withDatabase(backend) { database in
             for (index, kind) in [AuditKind.loginFailed, .loginSucceeded, .accountLocked].enumerated() {
                 try await database.audit.record(
-                    AuditEvent(at: self.now.addingTimeInterval(Double(index)), kind: kind, companyID: 1, userID: Int64(index % 2), address: "10.0.0.1", outcome: "o")
+                    AuditEvent(
+                        at: self.now.addingTimeInterval(Double(index)),
+                        kind: kind,
+                        companyID: 1,
+                        userID: Int64(index % 2),
+                        address: "10.0.0.1",
+                        outcome: "o"
+                    )
                 )
             }
             let all = try await database.audit.events(companyID: 1, userID: nil, since: nil, limit: 10)

@@ -76,7 +76,13 @@ public struct CredentialService: Sendable {
     // MARK: Passwords
 
     /// `PUT /v1.0/users/passwords/reset`: a new password with a password-change or reset ticket.
-    public func setPassword(ticket token: String, password: String, confirmation: String, app: ResolvedApp, client: LoginClient)
+    public func setPassword(
+        ticket token: String,
+        password: String,
+        confirmation: String,
+        app: ResolvedApp,
+        client: LoginClient
+    )
         async throws
     {
         let (ticket, user) = try await self.ticket(token, app: app) { $0.setsPassword }
@@ -123,7 +129,13 @@ public struct CredentialService: Sendable {
         }
     }
 
-    private func storePassword(_ password: String, for user: User, app: ResolvedApp, client: LoginClient, keeping: String?)
+    private func storePassword(
+        _ password: String,
+        for user: User,
+        app: ResolvedApp,
+        client: LoginClient,
+        keeping: String?
+    )
         async throws
     {
         let hash = try await self.hasher.hash(password)

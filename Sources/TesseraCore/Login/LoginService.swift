@@ -164,7 +164,13 @@ public struct LoginService: Sendable {
     // MARK: Guessing
 
     /// The failures of an account, from this address and from anywhere, in the policy's windows.
-    private func counts(_ usernameKey: String, app: ResolvedApp, client: LoginClient, guardian: BruteForceGuard, now: Date)
+    private func counts(
+        _ usernameKey: String,
+        app: ResolvedApp,
+        client: LoginClient,
+        guardian: BruteForceGuard,
+        now: Date
+    )
         async throws -> AttemptCounts
     {
         try await self.attempts.counts(

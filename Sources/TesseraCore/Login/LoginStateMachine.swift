@@ -256,7 +256,8 @@ public struct LoginStateMachine: Sendable {
                 guard let pin = self.request.pin else {
                     return self.finish(keep(.expecting(step: .securityPin, reason: .expectingPin, token: interim, hint: hint)))
                 }
-                let matches = pin.utf8.count <= self.limits.maximumCredentialLength
+                let matches =
+                    pin.utf8.count <= self.limits.maximumCredentialLength
                     && SecretDigest.constantTimeEquals(self.secrets.pinDigest(pin, userID: user.id), pinDigest)
                 guard matches else {
                     transaction.pinFailures += 1

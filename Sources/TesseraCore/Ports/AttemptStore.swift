@@ -61,7 +61,13 @@ public protocol AttemptStore: Sendable {
     /// Forgets an attempt that turned out not to be a failure (a right password, or one refused unverified).
     func forgetAttempt(id: String) async throws
     /// The counts for an account and address, without recording anything.
-    func counts(companyID: Int64, usernameKey: String, address: String, deviceSince: Date, accountSince: Date)
+    func counts(
+        companyID: Int64,
+        usernameKey: String,
+        address: String,
+        deviceSince: Date,
+        accountSince: Date
+    )
         async throws -> AttemptCounts
     /// Failures from one address across every account since `since`, and the oldest of them.
     func failures(address: String, since: Date) async throws -> (count: Int, oldest: Date?)
