@@ -89,7 +89,7 @@ public func buildRouter(
         hasher: hasher,
         sender: sender,
         clock: configuration.clock,
-        secrets: GuessableSecrets(key: key),
+        secrets: KeyedDigester(key: key),
         generator: configuration.generator
     )
     let credentials = CredentialService(
@@ -102,7 +102,7 @@ public func buildRouter(
         hasher: hasher,
         sender: sender,
         clock: configuration.clock,
-        secrets: GuessableSecrets(key: key),
+        secrets: KeyedDigester(key: key),
         generator: configuration.generator
     )
     let validator = AccessTokenValidator(
@@ -132,7 +132,7 @@ public func buildRouter(
         authenticators: AuthenticatorService(
             directory: database.directory,
             audit: audit,
-            secrets: GuessableSecrets(key: key),
+            secrets: KeyedDigester(key: key),
             clock: configuration.clock
         ),
         trustedProxies: configuration.trustedProxies

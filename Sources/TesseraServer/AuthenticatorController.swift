@@ -24,7 +24,7 @@ struct AuthenticatorController: Sendable {
         let enrolment = try await self.authenticators.begin(
             identity,
             app: app,
-            client: LoginClient(request, context: context, trustedProxies: self.trustedProxies)
+            client: RequestOrigin(request, context: context, trustedProxies: self.trustedProxies)
         )
         return Wire.envelope(.ok, model: JSONText.object(["Url": .string(enrolment.url), "Secret": .string(enrolment.secret)]))
     }
@@ -43,7 +43,7 @@ struct AuthenticatorController: Sendable {
                 identity,
                 code: code,
                 app: app,
-                client: LoginClient(request, context: context, trustedProxies: self.trustedProxies)
+                client: RequestOrigin(request, context: context, trustedProxies: self.trustedProxies)
             )
         } catch AuthenticatorError.noPendingEnrolment {
             return Wire.refusal([("ErrorNoPendingEnrolment", "Start an enrolment with POST /v1.0/users/@me/totp first.")])

@@ -132,7 +132,7 @@ struct CredentialController: Sendable {
         _ request: Request,
         context: TesseraRequestContext,
         required: [String],
-        _ body: (ResolvedApp, RequestFields, LoginClient) async throws -> Response
+        _ body: (ResolvedApp, RequestFields, RequestOrigin) async throws -> Response
     ) async throws -> Response {
         guard let app = try await self.apps.resolve(request.credential(.etAppKey)) else { return Wire.appKeyError }
         let fields = required.isEmpty ? nil : try await RequestFields.read(request, context: context)
@@ -140,7 +140,7 @@ struct CredentialController: Sendable {
             let missing = fields.missing(required)
             guard missing.isEmpty else { return Wire.modelState(missing) }
         }
-        let client = LoginClient(request, context: context, trustedProxies: self.trustedProxies)
+        let client = RequestOrigin(request, context: context, trustedProxies: self.trustedProxies)
         do {
             return try await body(app, fields ?? RequestFields.empty, client)
         } catch let error as CredentialError {

@@ -1,7 +1,7 @@
 import Hummingbird
 import TesseraCore
 
-extension LoginClient {
+extension RequestOrigin {
     /// The client of `request`: its address after the trusted proxies, the request id and the user agent.
     init(_ request: Request, context: TesseraRequestContext, trustedProxies: [TrustedProxy]) {
         self.init(

@@ -26,7 +26,7 @@ struct SessionController: Sendable {
             try await self.sessions.logout(
                 token: token,
                 app: app,
-                client: LoginClient(request, context: context, trustedProxies: self.trustedProxies)
+                client: RequestOrigin(request, context: context, trustedProxies: self.trustedProxies)
             )
         }
         return Response(status: .noContent, headers: [.cacheControl: "no-store"])
@@ -71,7 +71,7 @@ struct SessionController: Sendable {
                 session: id,
                 of: identity,
                 app: app,
-                client: LoginClient(request, context: context, trustedProxies: self.trustedProxies)
+                client: RequestOrigin(request, context: context, trustedProxies: self.trustedProxies)
             )
         else {
             return Wire.refusal([("ErrorSessionNotFound", "No such live session.")], status: .notFound)
@@ -90,7 +90,7 @@ struct SessionController: Sendable {
         let count = try await self.sessions.endOthers(
             of: identity,
             app: app,
-            client: LoginClient(request, context: context, trustedProxies: self.trustedProxies)
+            client: RequestOrigin(request, context: context, trustedProxies: self.trustedProxies)
         )
         return Wire.envelope(.ok, model: String(count))
     }

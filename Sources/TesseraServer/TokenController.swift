@@ -23,7 +23,7 @@ struct TokenController: Sendable {
             pin: request.credential(.pinCode),
             interimToken: BearerToken.parse(request.credential(.authorization))
         )
-        let client = LoginClient(request, context: context, trustedProxies: self.trustedProxies)
+        let client = RequestOrigin(request, context: context, trustedProxies: self.trustedProxies)
         do {
             let outcome = try await self.login.login(loginRequest, app: app, client: client)
             context.logger.info(

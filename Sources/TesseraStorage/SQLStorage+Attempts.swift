@@ -22,7 +22,7 @@ extension SQLStorage: AttemptStore {
                 .text(attempt.id), .integer(Int(attempt.companyID)), .text(attempt.usernameKey), .text(attempt.address),
                 SQLBind(attempt.at),
                 .integer(Int(attempt.companyID)), .text(attempt.usernameKey), .text(attempt.address),
-                SQLBind(limits.deviceSince), .integer(limits.deviceLimit),
+                SQLBind(limits.pairSince), .integer(limits.pairLimit),
                 .integer(Int(attempt.companyID)), .text(attempt.usernameKey), SQLBind(limits.accountSince),
                 .integer(limits.accountLimit),
                 .text(attempt.address), SQLBind(limits.addressSince), .integer(limits.addressLimit),
@@ -31,7 +31,7 @@ extension SQLStorage: AttemptStore {
         return !rows.isEmpty
     }
 
-    public func recordAttempt(_ attempt: LoginAttempt, deviceSince: Date, accountSince: Date) async throws -> AttemptCounts {
+    public func recordAttempt(_ attempt: LoginAttempt, pairSince: Date, accountSince: Date) async throws -> AttemptCounts {
         try await self.write(
             "INSERT INTO login_failures (id, company_id, username_key, address, at) VALUES (?, ?, ?, ?, ?)",
             [
@@ -44,7 +44,7 @@ extension SQLStorage: AttemptStore {
             companyID: attempt.companyID,
             usernameKey: attempt.usernameKey,
             address: attempt.address,
-            deviceSince: deviceSince,
+            pairSince: pairSince,
             accountSince: accountSince
         )
     }
@@ -57,7 +57,7 @@ extension SQLStorage: AttemptStore {
         companyID: Int64,
         usernameKey: String,
         address: String,
-        deviceSince: Date,
+        pairSince: Date,
         accountSince: Date
     )
         async throws -> AttemptCounts
@@ -69,21 +69,21 @@ extension SQLStorage: AttemptStore {
             FROM login_failures WHERE company_id = ? AND username_key = ? AND at > ?
             """,
             [
-                .text(address), SQLBind(deviceSince), .integer(Int(companyID)), .text(usernameKey),
-                SQLBind(min(deviceSince, accountSince)),
+                .text(address), SQLBind(pairSince), .integer(Int(companyID)), .text(usernameKey),
+                SQLBind(min(pairSince, accountSince)),
             ]
         )
         // The account window is the longer one by default; count it exactly when it is not.
         let device = Int(rows.first?.int("device") ?? 0)
         var account = Int(rows.first?.int("account") ?? 0)
-        if accountSince > deviceSince {
+        if accountSince > pairSince {
             let exact = try await self.write(
                 "SELECT COUNT(*) AS n FROM login_failures WHERE company_id = ? AND username_key = ? AND at > ?",
                 [.integer(Int(companyID)), .text(usernameKey), SQLBind(accountSince)]
             )
             account = Int(exact.first?.int("n") ?? 0)
         }
-        return AttemptCounts(device: device, account: account)
+        return AttemptCounts(pair: device, account: account)
     }
 
     public func failures(address: String, since: Date) async throws -> (count: Int, oldest: Date?) {

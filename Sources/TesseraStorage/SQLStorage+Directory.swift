@@ -15,7 +15,7 @@ extension SQLStorage: DirectoryStore {
                 [
                     .text(name), .integer(policy.requireTwoFactor ? 1 : 0), .integer(policy.requirePin ? 1 : 0),
                     .integer(policy.tokenLifetime), SQLBind(now),
-                    .integer(policy.lockout.deviceFailureLimit), .integer(Int(policy.lockout.deviceWindow)),
+                    .integer(policy.lockout.pairFailureLimit), .integer(Int(policy.lockout.pairWindow)),
                     .integer(policy.lockout.accountFailureLimit), .integer(Int(policy.lockout.accountWindow)),
                     .integer(Int(policy.lockout.accountLockDuration)), .integer(policy.lockout.addressFailureLimit),
                     .integer(Int(policy.lockout.addressWindow)), .integer(policy.passwords.minimumLength),
@@ -244,8 +244,8 @@ extension SQLStorage: DirectoryStore {
                 requirePin: row.bool("require_pin"),
                 tokenLifetime: Int(row.int("token_ttl")),
                 lockout: LockoutPolicy(
-                    deviceFailureLimit: Int(row.int("device_failure_limit")),
-                    deviceWindow: TimeInterval(row.int("device_window")),
+                    pairFailureLimit: Int(row.int("device_failure_limit")),
+                    pairWindow: TimeInterval(row.int("device_window")),
                     accountFailureLimit: Int(row.int("account_failure_limit")),
                     accountWindow: TimeInterval(row.int("account_window")),
                     accountLockDuration: TimeInterval(row.int("account_lock_duration")),

@@ -10,7 +10,7 @@ extension SQLStorage: LoginTransactionStore {
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [
-                .text(transaction.id), .text(transaction.ticketDigest), .integer(Int(transaction.appKeyID)),
+                .text(transaction.id), .text(transaction.interimTokenDigest), .integer(Int(transaction.appKeyID)),
                 .integer(Int(transaction.userID)), .text(transaction.passwordProof), .text(transaction.step.rawValue),
                 SQLBind(transaction.codeDigest), SQLBind(transaction.codeExpiresAt),
                 SQLBind(transaction.codeSentAt), .integer(transaction.codeFailures),
@@ -20,12 +20,12 @@ extension SQLStorage: LoginTransactionStore {
         )
     }
 
-    public func transaction(ticketDigest: String) async throws -> LoginTransaction? {
-        try await self.read("SELECT * FROM login_transactions WHERE ticket_digest = ?", [.text(ticketDigest)])
+    public func transaction(interimTokenDigest: String) async throws -> LoginTransaction? {
+        try await self.read("SELECT * FROM login_transactions WHERE ticket_digest = ?", [.text(interimTokenDigest)])
             .first.map { row in
                 LoginTransaction(
                     id: row.string("id"),
-                    ticketDigest: row.string("ticket_digest"),
+                    interimTokenDigest: row.string("ticket_digest"),
                     appKeyID: row.int("app_key_id"),
                     userID: row.int("user_id"),
                     passwordProof: row.string("password_proof"),

@@ -37,7 +37,7 @@ struct CompanyCommand: AsyncParsableCommand {
         var keepSessionsOnChange = false
 
         @Option(help: "Failures of one account from one address, within 15 minutes, that throttle that pair.")
-        var maxFailuresPerDevice = LockoutPolicy().deviceFailureLimit
+        var maxFailuresPerDevice = LockoutPolicy().pairFailureLimit
 
         @Option(help: "Failures of one account, within an hour, that lock it for an hour (NIST caps this at 100).")
         var maxFailuresPerAccount = LockoutPolicy().accountFailureLimit
@@ -65,7 +65,7 @@ struct CompanyCommand: AsyncParsableCommand {
                 throw CommandError("--password-min-length must be between 8 and \(PasswordPolicy.maximumLength)")
             }
             var lockout = LockoutPolicy()
-            lockout.deviceFailureLimit = self.maxFailuresPerDevice
+            lockout.pairFailureLimit = self.maxFailuresPerDevice
             lockout.accountFailureLimit = self.maxFailuresPerAccount
             lockout.addressFailureLimit = self.maxFailuresPerAddress
             let policy = CompanyPolicy(
@@ -104,7 +104,7 @@ struct CompanyCommand: AsyncParsableCommand {
 
 func describe(_ policy: CompanyPolicy) -> String {
     "2-FA \(policy.requireTwoFactor ? "required" : "per user"), PIN \(policy.requirePin ? "required" : "not required"), "
-        + "tokens live \(policy.tokenLifetime) s, lockout after \(policy.lockout.deviceFailureLimit) per device / "
+        + "tokens live \(policy.tokenLifetime) s, lockout after \(policy.lockout.pairFailureLimit) per device / "
         + "\(policy.lockout.accountFailureLimit) per account / \(policy.lockout.addressFailureLimit) per address, "
         + "passwords of \(policy.passwords.minimumLength)+ characters"
         + (policy.passwords.maximumAgeDays.map { " lasting \($0) days" } ?? "")

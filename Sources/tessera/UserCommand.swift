@@ -115,14 +115,14 @@ struct UserCommand: AsyncParsableCommand {
                 if let pin = self.pin {
                     try await database.directory.setPinDigest(
                         userID: user.id,
-                        digest: GuessableSecrets(key: key).pinDigest(pin, userID: user.id)
+                        digest: KeyedDigester(key: key).pinDigest(pin, userID: user.id)
                     )
                 }
                 if let question = self.secretQuestion, let answer = self.secretAnswer {
                     try await database.directory.setSecretQuestion(
                         userID: user.id,
                         question: question.trimmingCharacters(in: .whitespaces),
-                        answerDigest: GuessableSecrets(key: key).secretAnswerDigest(answer, userID: user.id)
+                        answerDigest: KeyedDigester(key: key).secretAnswerDigest(answer, userID: user.id)
                     )
                 }
                 var enrolment: AuthenticatorEnrolment?
@@ -130,7 +130,7 @@ struct UserCommand: AsyncParsableCommand {
                     enrolment = try await AuthenticatorService(
                         directory: database.directory,
                         audit: database.audit,
-                        secrets: GuessableSecrets(key: key),
+                        secrets: KeyedDigester(key: key),
                         clock: SystemClock()
                     ).enrol(userID: user.id, issuer: company.name, account: user.username)
                 }
@@ -314,7 +314,7 @@ extension UserCommand {
                 let enrolment = try await AuthenticatorService(
                     directory: database.directory,
                     audit: database.audit,
-                    secrets: GuessableSecrets(key: key),
+                    secrets: KeyedDigester(key: key),
                     clock: SystemClock()
                 ).enrol(userID: user.id, issuer: company.name, account: user.username)
                 try await database.audit.record(.operator(.authenticatorEnrolled, companyID: company.id, userID: user.id))

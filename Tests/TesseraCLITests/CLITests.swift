@@ -147,7 +147,7 @@ import FoundationNetworking
         let sealed = try #require(user.totpSecret)
         #expect(!sealed.contains(secret), "stored only encrypted")
         let key = try ServerKey(hex: String(contentsOfFile: self.directory.appendingPathComponent("t.sqlite.key").path, encoding: .utf8))
-        #expect(GuessableSecrets(key: key).openAuthenticatorSecret(sealed, userID: user.id) == Base32.decode(secret))
+        #expect(KeyedDigester(key: key).openAuthenticatorSecret(sealed, userID: user.id) == Base32.decode(secret))
         // Shown once: nothing else prints it.
         #expect(!(try self.tessera(["user", "show", "tia"])).stdout.contains(secret))
 
@@ -161,7 +161,7 @@ import FoundationNetworking
         let events = try await reopened.audit.events(companyID: company.id, userID: user.id, since: nil, limit: 10)
         await reopened.close()
         #expect(renewed.twoFactor == .totp && renewed.totpLastStep == nil)
-        #expect(GuessableSecrets(key: key).openAuthenticatorSecret(try #require(renewed.totpSecret), userID: user.id) == Base32.decode(newSecret))
+        #expect(KeyedDigester(key: key).openAuthenticatorSecret(try #require(renewed.totpSecret), userID: user.id) == Base32.decode(newSecret))
         #expect(events.contains { $0.kind == .authenticatorEnrolled && $0.actor == "cli" })
     }
 
@@ -188,7 +188,7 @@ import FoundationNetworking
         #expect(user.passwordHash.hasPrefix("bcrypt-sha256$"))
         #expect(!user.passwordHash.contains("a long enough password"))
         let key = try ServerKey(hex: String(contentsOfFile: self.directory.appendingPathComponent("t.sqlite.key").path, encoding: .utf8))
-        #expect(user.pinDigest == GuessableSecrets(key: key).pinDigest("2468", userID: user.id))
+        #expect(user.pinDigest == KeyedDigester(key: key).pinDigest("2468", userID: user.id))
 
         let shown = try self.tessera(["user", "show", "alice"])
         #expect(shown.status == 0)

@@ -73,7 +73,7 @@ import Testing
 
     @Test func aSealedSecretOpensOnlyWithItsKeyAndContext() throws {
         let key = try ServerKey(bytes: Array(repeating: 7, count: 32))
-        let secrets = GuessableSecrets(key: key)
+        let secrets = KeyedDigester(key: key)
         let secret = TOTP.newSecret()
         let sealed = try secrets.sealAuthenticatorSecret(secret, userID: 1)
         #expect(sealed.hasPrefix("v1."))
@@ -81,7 +81,7 @@ import Testing
         #expect(secrets.openAuthenticatorSecret(sealed, userID: 1) == secret)
         // Another user's row, another key, or one flipped byte: nothing.
         #expect(secrets.openAuthenticatorSecret(sealed, userID: 2) == nil)
-        let other = GuessableSecrets(key: try ServerKey(bytes: Array(repeating: 8, count: 32)))
+        let other = KeyedDigester(key: try ServerKey(bytes: Array(repeating: 8, count: 32)))
         #expect(other.openAuthenticatorSecret(sealed, userID: 1) == nil)
         var bytes = try #require(Data(base64Encoded: String(sealed.dropFirst(3))))
         bytes[bytes.count / 2] ^= 1

@@ -236,8 +236,8 @@ actor InMemoryStore: DirectoryStore, LoginTransactionStore, AccessTokenStore, Ti
 
     func insert(_ transaction: LoginTransaction) async throws { self.transactions[transaction.id] = transaction }
 
-    func transaction(ticketDigest: String) async throws -> LoginTransaction? {
-        self.transactions.values.first { $0.ticketDigest == ticketDigest }
+    func transaction(interimTokenDigest: String) async throws -> LoginTransaction? {
+        self.transactions.values.first { $0.interimTokenDigest == interimTokenDigest }
     }
 
     func update(_ transaction: LoginTransaction, expectedVersion: Int) async throws -> Bool {
@@ -270,13 +270,13 @@ actor InMemoryStore: DirectoryStore, LoginTransactionStore, AccessTokenStore, Ti
         return true
     }
 
-    func recordAttempt(_ attempt: LoginAttempt, deviceSince: Date, accountSince: Date) async throws -> AttemptCounts {
+    func recordAttempt(_ attempt: LoginAttempt, pairSince: Date, accountSince: Date) async throws -> AttemptCounts {
         self.failures.append(attempt)
         return try await self.counts(
             companyID: attempt.companyID,
             usernameKey: attempt.usernameKey,
             address: attempt.address,
-            deviceSince: deviceSince,
+            pairSince: pairSince,
             accountSince: accountSince
         )
     }
@@ -286,11 +286,11 @@ actor InMemoryStore: DirectoryStore, LoginTransactionStore, AccessTokenStore, Ti
             companyID: attempt.companyID,
             usernameKey: attempt.usernameKey,
             address: attempt.address,
-            deviceSince: limits.deviceSince,
+            pairSince: limits.pairSince,
             accountSince: limits.accountSince
         )
         let address = try await self.failures(address: attempt.address, since: limits.addressSince).count
-        guard counts.device < limits.deviceLimit, counts.account < limits.accountLimit, address < limits.addressLimit else {
+        guard counts.pair < limits.pairLimit, counts.account < limits.accountLimit, address < limits.addressLimit else {
             return false
         }
         self.failures.append(attempt)
@@ -303,14 +303,14 @@ actor InMemoryStore: DirectoryStore, LoginTransactionStore, AccessTokenStore, Ti
         companyID: Int64,
         usernameKey: String,
         address: String,
-        deviceSince: Date,
+        pairSince: Date,
         accountSince: Date
     ) async throws
         -> AttemptCounts
     {
         let account = self.failures.filter { $0.companyID == companyID && $0.usernameKey == usernameKey }
         return AttemptCounts(
-            device: account.filter { $0.address == address && $0.at > deviceSince }.count,
+            pair: account.filter { $0.address == address && $0.at > pairSince }.count,
             account: account.filter { $0.at > accountSince }.count
         )
     }

@@ -10,7 +10,7 @@ import Testing
     let sender = RecordingSender()
     let clock = TestClock()
     let key = try! ServerKey(bytes: Array(repeating: 9, count: 32))
-    let client = LoginClient(address: "192.0.2.1", requestID: "r1")
+    let client = RequestOrigin(address: "192.0.2.1", requestID: "r1")
 
     func service(sender: (any CodeSender)? = nil) -> LoginService {
         LoginService(
@@ -23,7 +23,7 @@ import Testing
             hasher: self.hasher,
             sender: sender ?? self.sender,
             clock: self.clock,
-            secrets: GuessableSecrets(key: self.key),
+            secrets: KeyedDigester(key: self.key),
             generator: SecureRandom()
         )
     }
@@ -44,7 +44,7 @@ import Testing
         return try await withThrowingTaskGroup(of: Bool.self) { group in
             for request in requests {
                 group.addTask {
-                    if case .succeeded = try await service.login(request, app: app, client: LoginClient(address: "192.0.2.1")) {
+                    if case .succeeded = try await service.login(request, app: app, client: RequestOrigin(address: "192.0.2.1")) {
                         return true
                     }
                     return false
@@ -172,8 +172,12 @@ import Testing
         lockout.accountFailureLimit = 3
         let app = try await self.world(policy: CompanyPolicy(lockout: lockout))
         for address in ["192.0.2.1", "192.0.2.2", "192.0.2.3", "192.0.2.4"] {
-            _ = try await self.service().login(LoginRequest(username: "mallory", password: "guess"), app: app, client: LoginClient(address: address))
-            _ = try await self.service().login(LoginRequest(username: "alice", password: "guess"), app: app, client: LoginClient(address: address))
+            _ = try await self.service().login(
+                LoginRequest(username: "mallory", password: "guess"),
+                app: app,
+                client: RequestOrigin(address: address)
+            )
+            _ = try await self.service().login(LoginRequest(username: "alice", password: "guess"), app: app, client: RequestOrigin(address: address))
         }
         let locks = await self.store.auditEvents.filter { $0.kind == .accountLocked }
         #expect(locks.count == 2)
@@ -196,7 +200,7 @@ import Testing
             interim = token
         }
         let token = try #require(interim)
-        let stored = try #require(try await self.store.transaction(ticketDigest: SecretDigest.sha256(token)))
+        let stored = try #require(try await self.store.transaction(interimTokenDigest: SecretDigest.sha256(token)))
         #expect(stored.codeDigest == nil && stored.codeSentAt == nil && stored.codeExpiresAt == nil)
         #expect(await self.store.auditEvents.allSatisfy { $0.kind != .codeSent })
         #expect(await self.store.failures.isEmpty)
@@ -220,7 +224,7 @@ import Testing
         let secret = TOTP.newSecret()
         try await self.store.setAuthenticator(
             userID: user.id,
-            sealedSecret: try GuessableSecrets(key: self.key).sealAuthenticatorSecret(secret, userID: user.id)
+            sealedSecret: try KeyedDigester(key: self.key).sealAuthenticatorSecret(secret, userID: user.id)
         )
         let service = self.service()
         var interims: [String] = []

@@ -6,7 +6,7 @@ import Testing
 /// The `/token` flow as a table of events and the actions they must produce.
 @Suite struct LoginStateMachineTests {
     static let key = try! ServerKey(bytes: Array(repeating: 7, count: 32))
-    static let secrets = GuessableSecrets(key: key)
+    static let secrets = KeyedDigester(key: key)
     static let t0 = Date(timeIntervalSince1970: 1_800_000_000)
 
     static func app(_ policy: CompanyPolicy = CompanyPolicy(), appKeyID: Int64 = 10, companyID: Int64 = 1) -> ResolvedApp {
@@ -84,7 +84,7 @@ import Testing
         StartCase(
             name: "interim token: load its transaction",
             request: LoginRequest(interimToken: "abc"),
-            expected: .loadTransaction(ticketDigest: SecretDigest.sha256("abc"))
+            expected: .loadTransaction(interimTokenDigest: SecretDigest.sha256("abc"))
         ),
         StartCase(
             name: "a code without an interim token is a corrupted ticket",
@@ -170,7 +170,7 @@ import Testing
             Issue.record("expected a new transaction")
             return
         }
-        #expect(transaction.ticketDigest == SecretDigest.sha256("token-2"))
+        #expect(transaction.interimTokenDigest == SecretDigest.sha256("token-2"))
         #expect(transaction.step == .verificationCode)
         #expect(transaction.codeDigest == Self.secrets.codeDigest("123456", transactionID: "token-1"))
         #expect(transaction.codeExpiresAt == Self.t0.addingTimeInterval(300))
@@ -196,7 +196,7 @@ import Testing
     @Test func rightCodeSucceedsAndEndsTheTransaction() throws {
         let transaction = Self.waitingForCode()
         var machine = Self.machine(LoginRequest(username: "ALICE", password: "pw", verificationCode: "123456", interimToken: "token-2"))
-        #expect(machine.start(now: Self.t0) == .loadTransaction(ticketDigest: transaction.ticketDigest))
+        #expect(machine.start(now: Self.t0) == .loadTransaction(interimTokenDigest: transaction.interimTokenDigest))
         let action = machine.transactionLoaded(transaction, user: Self.user(.email), now: Self.t0.addingTimeInterval(60))
         guard case .finish(let decision) = action else {
             Issue.record("expected a decision")

@@ -42,7 +42,7 @@ struct TestWorld {
         let directory = database.directory
         let now = self.clock.now
         let hash = try await BcryptPasswordHasher(cost: 10).hash(Self.password)
-        let secrets = GuessableSecrets(key: self.key)
+        let secrets = KeyedDigester(key: self.key)
 
         func company(_ name: String, _ policy: CompanyPolicy) async throws -> Company {
             try await directory.createCompany(name: name, policy: policy, now: now)

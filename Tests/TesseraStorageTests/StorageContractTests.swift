@@ -135,7 +135,7 @@ import Testing
             let (_, app, user) = try await self.seed(database)
             var transaction = LoginTransaction(
                 id: "t1",
-                ticketDigest: "ticket",
+                interimTokenDigest: "ticket",
                 appKeyID: app.id,
                 userID: user.id,
                 passwordProof: "proof",
@@ -148,17 +148,17 @@ import Testing
                 version: 1
             )
             try await database.transactions.insert(transaction)
-            #expect(try await database.transactions.transaction(ticketDigest: "ticket") == transaction)
+            #expect(try await database.transactions.transaction(interimTokenDigest: "ticket") == transaction)
 
             transaction.codeFailures = 1
             transaction.version = 2
             #expect(try await database.transactions.update(transaction, expectedVersion: 1))
             #expect(try await database.transactions.update(transaction, expectedVersion: 1) == false)
-            #expect(try await database.transactions.transaction(ticketDigest: "ticket")?.codeFailures == 1)
+            #expect(try await database.transactions.transaction(interimTokenDigest: "ticket")?.codeFailures == 1)
 
             #expect(try await database.transactions.delete(id: "t1", expectedVersion: 1) == false)
             #expect(try await database.transactions.delete(id: "t1", expectedVersion: 2))
-            #expect(try await database.transactions.transaction(ticketDigest: "ticket") == nil)
+            #expect(try await database.transactions.transaction(interimTokenDigest: "ticket") == nil)
         }
     }
 
@@ -169,7 +169,7 @@ import Testing
                 try await database.transactions.insert(
                     LoginTransaction(
                         id: id,
-                        ticketDigest: id,
+                        interimTokenDigest: id,
                         appKeyID: app.id,
                         userID: user.id,
                         passwordProof: "p",
@@ -180,8 +180,8 @@ import Testing
                 )
             }
             #expect(try await database.transactions.purgeExpired(before: self.now) == 1)
-            #expect(try await database.transactions.transaction(ticketDigest: "old") == nil)
-            #expect(try await database.transactions.transaction(ticketDigest: "live") != nil)
+            #expect(try await database.transactions.transaction(interimTokenDigest: "old") == nil)
+            #expect(try await database.transactions.transaction(interimTokenDigest: "live") != nil)
         }
     }
 

@@ -14,8 +14,8 @@ import Testing
     func limits(device: Int = 10, account: Int = 100, address: Int = 100) -> AttemptLimits {
         let since = self.now.addingTimeInterval(-3600)
         return AttemptLimits(
-            deviceSince: since,
-            deviceLimit: device,
+            pairSince: since,
+            pairLimit: device,
             accountSince: since,
             accountLimit: account,
             addressSince: since,
@@ -46,7 +46,7 @@ import Testing
                 companyID: 1,
                 usernameKey: "jose",
                 address: "10.0.0.0",
-                deviceSince: self.now.addingTimeInterval(-3600),
+                pairSince: self.now.addingTimeInterval(-3600),
                 accountSince: self.now.addingTimeInterval(-3600)
             )
             #expect(counts.account == 7)
@@ -75,7 +75,7 @@ import Testing
             #expect(try await database.attempts.reserveAttempt(self.attempt("v", address: "10.8.8.8"), limits: self.limits(address: 1)))
             var old = self.attempt("w", address: "10.7.7.7")
             old.at = self.now.addingTimeInterval(-7200)
-            _ = try await database.attempts.recordAttempt(old, deviceSince: self.now, accountSince: self.now)
+            _ = try await database.attempts.recordAttempt(old, pairSince: self.now, accountSince: self.now)
             #expect(try await database.attempts.reserveAttempt(self.attempt("w", address: "10.7.7.7"), limits: self.limits(address: 1)))
         }
     }
@@ -83,9 +83,9 @@ import Testing
     @Test(arguments: TestBackend.allCases) func recordedFailuresCountAndLocksHoldUntilTheyEnd(_ backend: TestBackend) async throws {
         try await self.base.withDatabase(backend) { database in
             let since = self.now.addingTimeInterval(-60)
-            _ = try await database.attempts.recordAttempt(self.attempt(), deviceSince: since, accountSince: since)
-            let counts = try await database.attempts.recordAttempt(self.attempt(address: "10.0.0.2"), deviceSince: since, accountSince: since)
-            #expect(counts == AttemptCounts(device: 1, account: 2))
+            _ = try await database.attempts.recordAttempt(self.attempt(), pairSince: since, accountSince: since)
+            let counts = try await database.attempts.recordAttempt(self.attempt(address: "10.0.0.2"), pairSince: since, accountSince: since)
+            #expect(counts == AttemptCounts(pair: 1, account: 2))
 
             let until = self.now.addingTimeInterval(3600)
             #expect(try await database.attempts.lock(companyID: 1, usernameKey: "jose", until: until, now: self.now))
@@ -101,10 +101,10 @@ import Testing
                 companyID: 1,
                 usernameKey: "jose",
                 address: "10.0.0.1",
-                deviceSince: since,
+                pairSince: since,
                 accountSince: since
             )
-            #expect(after == AttemptCounts(device: 0, account: 0))
+            #expect(after == AttemptCounts(pair: 0, account: 0))
         }
     }
 
@@ -129,7 +129,7 @@ import Testing
             try await database.transactions.insert(
                 LoginTransaction(
                     id: "tx",
-                    ticketDigest: "tx",
+                    interimTokenDigest: "tx",
                     appKeyID: app.id,
                     userID: user.id,
                     passwordProof: "p",

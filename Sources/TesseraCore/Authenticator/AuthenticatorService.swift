@@ -10,10 +10,10 @@ import Foundation
 public struct AuthenticatorService: Sendable {
     let directory: any DirectoryStore
     let audit: any AuditLog
-    let secrets: GuessableSecrets
+    let secrets: KeyedDigester
     let clock: any WallClock
 
-    public init(directory: any DirectoryStore, audit: any AuditLog, secrets: GuessableSecrets, clock: any WallClock) {
+    public init(directory: any DirectoryStore, audit: any AuditLog, secrets: KeyedDigester, clock: any WallClock) {
         self.directory = directory
         self.audit = audit
         self.secrets = secrets
@@ -22,7 +22,7 @@ public struct AuthenticatorService: Sendable {
 
     /// Draws a new secret and keeps it, sealed, as the user's pending enrolment (replacing any earlier one). The
     /// user's current second factor stays in force until ``confirm(_:code:app:client:)``.
-    public func begin(_ identity: AuthenticatedUser, app: ResolvedApp, client: LoginClient) async throws -> AuthenticatorEnrolment {
+    public func begin(_ identity: AuthenticatedUser, app: ResolvedApp, client: RequestOrigin) async throws -> AuthenticatorEnrolment {
         let secret = TOTP.newSecret()
         let sealed = try self.secrets.sealAuthenticatorSecret(secret, userID: identity.user.id)
         try await self.directory.setPendingAuthenticator(userID: identity.user.id, sealedSecret: sealed)
@@ -34,7 +34,7 @@ public struct AuthenticatorService: Sendable {
     /// same code does not open a login afterwards.
     ///
     /// - Throws: ``AuthenticatorError``.
-    public func confirm(_ identity: AuthenticatedUser, code: String, app: ResolvedApp, client: LoginClient) async throws {
+    public func confirm(_ identity: AuthenticatedUser, code: String, app: ResolvedApp, client: RequestOrigin) async throws {
         guard let user = try await self.directory.user(id: identity.user.id), let sealed = user.totpPendingSecret,
             let secret = self.secrets.openAuthenticatorSecret(sealed, userID: user.id)
         else { throw AuthenticatorError.noPendingEnrolment }

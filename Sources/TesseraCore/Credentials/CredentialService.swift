@@ -41,7 +41,7 @@ public struct CredentialService: Sendable {
     let hasher: any PasswordHasher
     let sender: any CodeSender
     let clock: any WallClock
-    let secrets: GuessableSecrets
+    let secrets: KeyedDigester
     let generator: any SecretGenerator
     let limits: LoginLimits
 
@@ -55,7 +55,7 @@ public struct CredentialService: Sendable {
         hasher: any PasswordHasher,
         sender: any CodeSender,
         clock: any WallClock,
-        secrets: GuessableSecrets,
+        secrets: KeyedDigester,
         generator: any SecretGenerator = SecureRandom(),
         limits: LoginLimits = LoginLimits()
     ) {
@@ -81,7 +81,7 @@ public struct CredentialService: Sendable {
         password: String,
         confirmation: String,
         app: ResolvedApp,
-        client: LoginClient
+        client: RequestOrigin
     )
         async throws
     {
@@ -98,7 +98,7 @@ public struct CredentialService: Sendable {
         new: String,
         confirmation: String,
         app: ResolvedApp,
-        client: LoginClient
+        client: RequestOrigin
     ) async throws {
         let user = identity.user
         let guardian = BruteForceGuard(policy: app.company.policy.lockout)
@@ -133,7 +133,7 @@ public struct CredentialService: Sendable {
         _ password: String,
         for user: User,
         app: ResolvedApp,
-        client: LoginClient,
+        client: RequestOrigin,
         keeping: String?
     )
         async throws
@@ -145,7 +145,7 @@ public struct CredentialService: Sendable {
     }
 
     /// Ends the other sessions (per policy) and tells the user.
-    private func afterChange(of user: User, app: ResolvedApp, client: LoginClient, keeping: String?) async throws {
+    private func afterChange(of user: User, app: ResolvedApp, client: RequestOrigin, keeping: String?) async throws {
         if app.company.policy.passwords.revokeSessionsOnChange {
             let revoked = try await self.accessTokens.revokeAll(userID: user.id, keeping: keeping, at: self.clock.now)
             await self.record(.tokensRevoked, app: app, userID: user.id, client: client, outcome: "\(revoked) revoked")
@@ -170,7 +170,7 @@ public struct CredentialService: Sendable {
         imageName: String?,
         phrase: String?,
         app: ResolvedApp,
-        client: LoginClient
+        client: RequestOrigin
     ) async throws {
         let (ticket, user) = try await self.ticket(token, app: app) { $0.setsPin }
         guard Pin.isAcceptable(pin) else { throw CredentialError.invalidPin }
@@ -201,7 +201,7 @@ public struct CredentialService: Sendable {
 
     /// `POST /v1.0/users/password/reset`: sends a reset code when the answer is right (or no question is set).
     /// Unknown and disabled users get the same answer as a known one, and nothing is sent.
-    public func requestReset(username: String, answer: String?, app: ResolvedApp, client: LoginClient) async throws {
+    public func requestReset(username: String, answer: String?, app: ResolvedApp, client: RequestOrigin) async throws {
         guard Username.isAcceptable(username),
             let user = try await self.directory.user(companyID: app.company.id, usernameKey: Username.key(username)),
             !user.isDisabled
@@ -254,7 +254,7 @@ public struct CredentialService: Sendable {
     }
 
     /// `POST /v1.0/users/identifiers/reset/code`: trades a reset code for a single-use ticket of `purpose`.
-    public func redeemResetCode(_ code: String, purpose: TicketPurpose, app: ResolvedApp, client: LoginClient) async throws -> String {
+    public func redeemResetCode(_ code: String, purpose: TicketPurpose, app: ResolvedApp, client: RequestOrigin) async throws -> String {
         precondition(purpose == .resetPassword || purpose == .resetPin, "reset codes open only reset tickets")
         let now = self.clock.now
         // Each try is reserved first, so one address gets exactly `resetCodeTries` wrong codes per window.
@@ -267,8 +267,8 @@ public struct CredentialService: Sendable {
         )
         let window = now.addingTimeInterval(-Self.resetCodeLifetime)
         let limits = AttemptLimits(
-            deviceSince: window,
-            deviceLimit: Self.resetCodeTries,
+            pairSince: window,
+            pairLimit: Self.resetCodeTries,
             accountSince: window,
             accountLimit: .max,
             addressSince: BruteForceGuard(policy: app.company.policy.lockout).addressSince(now),
@@ -311,7 +311,7 @@ public struct CredentialService: Sendable {
         user.email.map { (.email, $0) } ?? user.phone.map { (.sms, $0) }
     }
 
-    private func record(_ kind: AuditKind, app: ResolvedApp, userID: Int64?, client: LoginClient, outcome: String?) async {
+    private func record(_ kind: AuditKind, app: ResolvedApp, userID: Int64?, client: RequestOrigin, outcome: String?) async {
         await self.audit.record(kind, at: self.clock.now, app: app, userID: userID, client: client, outcome: outcome)
     }
 }

@@ -47,9 +47,9 @@ public struct CompanyPolicy: Sendable, Equatable {
 /// The three layers against guessing (DESIGN.md §6). Wrong passwords, codes and PINs all count as failures.
 public struct LockoutPolicy: Sendable, Equatable {
     /// Failures of one account from one client address that throttle that pair…
-    public var deviceFailureLimit: Int
+    public var pairFailureLimit: Int
     /// …within this many seconds (and for as long).
-    public var deviceWindow: TimeInterval
+    public var pairWindow: TimeInterval
     /// Failures of one account from anywhere that lock it (NIST SP 800-63B caps this at 100)…
     public var accountFailureLimit: Int
     /// …within this many seconds.
@@ -62,16 +62,16 @@ public struct LockoutPolicy: Sendable, Equatable {
     public var addressWindow: TimeInterval
 
     public init(
-        deviceFailureLimit: Int = 10,
-        deviceWindow: TimeInterval = 15 * 60,
+        pairFailureLimit: Int = 10,
+        pairWindow: TimeInterval = 15 * 60,
         accountFailureLimit: Int = 100,
         accountWindow: TimeInterval = 3600,
         accountLockDuration: TimeInterval = 3600,
         addressFailureLimit: Int = 100,
         addressWindow: TimeInterval = 3600
     ) {
-        self.deviceFailureLimit = deviceFailureLimit
-        self.deviceWindow = deviceWindow
+        self.pairFailureLimit = pairFailureLimit
+        self.pairWindow = pairWindow
         self.accountFailureLimit = accountFailureLimit
         self.accountWindow = accountWindow
         self.accountLockDuration = accountLockDuration

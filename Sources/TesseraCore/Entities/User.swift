@@ -35,7 +35,7 @@ public struct User: Sendable, Equatable {
     /// The security image and phrase the user chose with their PIN, shown at the PIN step.
     public var pinImage: String?
     public var pinPhrase: String?
-    /// The authenticator secret, sealed with the server key (see ``GuessableSecrets/sealAuthenticatorSecret(_:userID:)``).
+    /// The authenticator secret, sealed with the server key (see ``KeyedDigester/sealAuthenticatorSecret(_:userID:)``).
     public var totpSecret: String?
     /// A sealed authenticator secret the user asked for and has not yet confirmed with a first code.
     public var totpPendingSecret: String?

@@ -18,8 +18,8 @@ public struct BruteForceGuard: Sendable {
     /// The limits a password attempt at `now` is reserved under.
     public func limits(at now: Date) -> AttemptLimits {
         AttemptLimits(
-            deviceSince: self.deviceSince(now),
-            deviceLimit: self.policy.deviceFailureLimit,
+            pairSince: self.pairSince(now),
+            pairLimit: self.policy.pairFailureLimit,
             accountSince: self.accountSince(now),
             accountLimit: self.policy.accountFailureLimit,
             addressSince: self.addressSince(now),
@@ -33,7 +33,7 @@ public struct BruteForceGuard: Sendable {
 
     /// Whether a later step of a login may go on, given the failures so far.
     public func allowsContinuing(_ counts: AttemptCounts, lockedUntil: Date?) -> Bool {
-        lockedUntil == nil && counts.device < self.policy.deviceFailureLimit
+        lockedUntil == nil && counts.pair < self.policy.pairFailureLimit
             && counts.account < self.policy.accountFailureLimit
     }
 
@@ -42,7 +42,7 @@ public struct BruteForceGuard: Sendable {
         counts.account >= self.policy.accountFailureLimit
     }
 
-    public func deviceSince(_ now: Date) -> Date { now.addingTimeInterval(-self.policy.deviceWindow) }
+    public func pairSince(_ now: Date) -> Date { now.addingTimeInterval(-self.policy.pairWindow) }
     public func accountSince(_ now: Date) -> Date { now.addingTimeInterval(-self.policy.accountWindow) }
     public func addressSince(_ now: Date) -> Date { now.addingTimeInterval(-self.policy.addressWindow) }
 }

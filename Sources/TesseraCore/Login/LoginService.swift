@@ -20,7 +20,7 @@ public struct LoginService: Sendable {
     let hasher: any PasswordHasher
     let sender: any CodeSender
     let clock: any WallClock
-    let secrets: GuessableSecrets
+    let secrets: KeyedDigester
     let generator: any SecretGenerator
     let limits: LoginLimits
 
@@ -34,7 +34,7 @@ public struct LoginService: Sendable {
         hasher: any PasswordHasher,
         sender: any CodeSender,
         clock: any WallClock,
-        secrets: GuessableSecrets,
+        secrets: KeyedDigester,
         generator: any SecretGenerator = SecureRandom(),
         limits: LoginLimits = LoginLimits()
     ) {
@@ -56,7 +56,7 @@ public struct LoginService: Sendable {
     ///
     /// - Throws: ``LoginServiceError/deliveryFailed`` when a code could not be sent,
     ///   ``PasswordHashingError/overloaded`` when no hashing slot came free in time; storage errors as they come.
-    public func login(_ request: LoginRequest, app: ResolvedApp, client: LoginClient) async throws -> LoginOutcome {
+    public func login(_ request: LoginRequest, app: ResolvedApp, client: RequestOrigin) async throws -> LoginOutcome {
         let guardian = BruteForceGuard(policy: app.company.policy.lockout)
         let now = self.clock.now
         // Layer 3, before anything is hashed: an address that failed too often across accounts waits.
@@ -81,7 +81,7 @@ public struct LoginService: Sendable {
             while true {
                 switch action {
                 case .loadTransaction(let digest):
-                    let transaction = try await self.transactions.transaction(ticketDigest: digest)
+                    let transaction = try await self.transactions.transaction(interimTokenDigest: digest)
                     let user: User? = if let transaction { try await self.directory.user(id: transaction.userID) } else { nil }
                     lastStep = transaction?.step ?? lastStep
                     if let user, transaction?.appKeyID == app.appKey.id {
@@ -120,7 +120,7 @@ public struct LoginService: Sendable {
                         // Throttled or locked: it still counts against the address, never against an account.
                         var refused = attempt
                         refused.usernameKey = BruteForceGuard.refusedAttemptsKey
-                        _ = try await self.attempts.recordAttempt(refused, deviceSince: now, accountSince: now)
+                        _ = try await self.attempts.recordAttempt(refused, pairSince: now, accountSince: now)
                         // Spend the time of one verification and answer as for a wrong password.
                         try await self.hasher.verifyDummy(password)
                         return await self.finishBlocked(app: app, user: user, client: client)
@@ -167,7 +167,7 @@ public struct LoginService: Sendable {
     private func counts(
         _ usernameKey: String,
         app: ResolvedApp,
-        client: LoginClient,
+        client: RequestOrigin,
         guardian: BruteForceGuard,
         now: Date
     )
@@ -177,19 +177,19 @@ public struct LoginService: Sendable {
             companyID: app.company.id,
             usernameKey: usernameKey,
             address: client.address,
-            deviceSince: guardian.deviceSince(now),
+            pairSince: guardian.pairSince(now),
             accountSince: guardian.accountSince(now)
         )
     }
 
-    private func mayContinue(_ usernameKey: String, app: ResolvedApp, client: LoginClient, guardian: BruteForceGuard) async throws -> Bool {
+    private func mayContinue(_ usernameKey: String, app: ResolvedApp, client: RequestOrigin, guardian: BruteForceGuard) async throws -> Bool {
         let now = self.clock.now
         let counts = try await self.counts(usernameKey, app: app, client: client, guardian: guardian, now: now)
         let lockedUntil = try await self.attempts.lockedUntil(companyID: app.company.id, usernameKey: usernameKey, now: now)
         return guardian.allowsContinuing(counts, lockedUntil: lockedUntil)
     }
 
-    private func finishBlocked(app: ResolvedApp, user: User?, client: LoginClient) async -> LoginOutcome {
+    private func finishBlocked(app: ResolvedApp, user: User?, client: RequestOrigin) async -> LoginOutcome {
         await self.record(.loginFailed, app: app, userID: user?.id, client: client, outcome: "blocked: throttled or locked")
         return .failed(step: .baseAuthentication, reason: .invalidCredentials)
     }
@@ -200,7 +200,7 @@ public struct LoginService: Sendable {
         reservation: LoginAttempt?,
         account: (usernameKey: String, user: User?)?,
         app: ResolvedApp,
-        client: LoginClient,
+        client: RequestOrigin,
         guardian: BruteForceGuard
     ) async throws {
         let now = self.clock.now
@@ -222,7 +222,7 @@ public struct LoginService: Sendable {
                         address: client.address,
                         at: now
                     ),
-                    deviceSince: guardian.deviceSince(now),
+                    pairSince: guardian.pairSince(now),
                     accountSince: guardian.accountSince(now)
                 )
                 failedAttempt = true
@@ -252,7 +252,7 @@ public struct LoginService: Sendable {
         _ usernameKey: String,
         user: User?,
         app: ResolvedApp,
-        client: LoginClient,
+        client: RequestOrigin,
         guardian: BruteForceGuard
     ) async throws {
         let now = self.clock.now
@@ -277,13 +277,13 @@ public struct LoginService: Sendable {
         }
     }
 
-    private func record(_ kind: AuditKind, app: ResolvedApp, userID: Int64?, client: LoginClient, outcome: String?) async {
+    private func record(_ kind: AuditKind, app: ResolvedApp, userID: Int64?, client: RequestOrigin, outcome: String?) async {
         await self.audit.record(kind, at: self.clock.now, app: app, userID: userID, client: client, outcome: outcome)
     }
 
     /// Stores the decision's effects in an order that never hands out what was not stored; `false` on a
     /// concurrent change of the transaction.
-    private func apply(_ decision: LoginDecision, app: ResolvedApp, user: User?, client: LoginClient) async throws -> Bool {
+    private func apply(_ decision: LoginDecision, app: ResolvedApp, user: User?, client: RequestOrigin) async throws -> Bool {
         if let spent = decision.spentAuthenticatorStep {
             // First, so a replayed authenticator code changes nothing; the replay then sees the step spent.
             guard try await self.directory.spendAuthenticatorStep(userID: spent.userID, step: spent.step) else { return false }

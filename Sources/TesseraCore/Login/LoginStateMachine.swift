@@ -15,7 +15,7 @@ public struct LoginStateMachine: Sendable {
     /// What the caller must do next.
     public enum Action: Sendable, Equatable {
         /// Load the transaction whose interim token has this digest, and its user.
-        case loadTransaction(ticketDigest: String)
+        case loadTransaction(interimTokenDigest: String)
         /// Load the user and verify the password with the slow hash (a dummy hash when there is no such user).
         case verifyPassword(username: String, password: String)
         /// Make the decision durable, then answer with its outcome.
@@ -32,14 +32,14 @@ public struct LoginStateMachine: Sendable {
     private var state: State = .initial
     private let request: LoginRequest
     private let app: ResolvedApp
-    private let secrets: GuessableSecrets
+    private let secrets: KeyedDigester
     private let generator: any SecretGenerator
     private let limits: LoginLimits
 
     public init(
         request: LoginRequest,
         app: ResolvedApp,
-        secrets: GuessableSecrets,
+        secrets: KeyedDigester,
         generator: any SecretGenerator,
         limits: LoginLimits = LoginLimits()
     ) {
@@ -60,7 +60,7 @@ public struct LoginStateMachine: Sendable {
                 return self.finish(.failed(step: self.stepOfMissingTicket, reason: .corruptedTicket))
             }
             self.state = .awaitingTransaction
-            return .loadTransaction(ticketDigest: SecretDigest.sha256(interim))
+            return .loadTransaction(interimTokenDigest: SecretDigest.sha256(interim))
         }
         // A verification code always belongs to a transaction.
         if self.request.verificationCode != nil {
@@ -128,7 +128,7 @@ public struct LoginStateMachine: Sendable {
         let interim = self.generator.token()
         let transaction = LoginTransaction(
             id: id,
-            ticketDigest: SecretDigest.sha256(interim),
+            interimTokenDigest: SecretDigest.sha256(interim),
             appKeyID: self.app.appKey.id,
             userID: user.id,
             passwordProof: self.secrets.passwordProof(password, transactionID: id),

@@ -4,7 +4,7 @@ import Foundation
 public struct LoginTransaction: Sendable, Equatable {
     public var id: String
     /// SHA-256 of the interim token.
-    public var ticketDigest: String
+    public var interimTokenDigest: String
     public var appKeyID: Int64
     public var userID: Int64
     /// Keyed digest of the password that passed `BaseAuthentication`, so a resent password is checked without a
@@ -24,7 +24,7 @@ public struct LoginTransaction: Sendable, Equatable {
 
     public init(
         id: String,
-        ticketDigest: String,
+        interimTokenDigest: String,
         appKeyID: Int64,
         userID: Int64,
         passwordProof: String,
@@ -39,7 +39,7 @@ public struct LoginTransaction: Sendable, Equatable {
         version: Int = 0
     ) {
         self.id = id
-        self.ticketDigest = ticketDigest
+        self.interimTokenDigest = interimTokenDigest
         self.appKeyID = appKeyID
         self.userID = userID
         self.passwordProof = passwordProof

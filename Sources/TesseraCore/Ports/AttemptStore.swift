@@ -21,28 +21,28 @@ public struct LoginAttempt: Sendable, Equatable {
 /// Failures counted in the two windows of ``LockoutPolicy``.
 public struct AttemptCounts: Sendable, Equatable {
     /// Failures of this account from this address.
-    public var device: Int
+    public var pair: Int
     /// Failures of this account from anywhere.
     public var account: Int
 
-    public init(device: Int, account: Int) {
-        self.device = device
+    public init(pair: Int, account: Int) {
+        self.pair = pair
         self.account = account
     }
 }
 
 /// The windows and limits a reservation is checked against.
 public struct AttemptLimits: Sendable, Equatable {
-    public var deviceSince: Date
-    public var deviceLimit: Int
+    public var pairSince: Date
+    public var pairLimit: Int
     public var accountSince: Date
     public var accountLimit: Int
     public var addressSince: Date
     public var addressLimit: Int
 
-    public init(deviceSince: Date, deviceLimit: Int, accountSince: Date, accountLimit: Int, addressSince: Date, addressLimit: Int) {
-        self.deviceSince = deviceSince
-        self.deviceLimit = deviceLimit
+    public init(pairSince: Date, pairLimit: Int, accountSince: Date, accountLimit: Int, addressSince: Date, addressLimit: Int) {
+        self.pairSince = pairSince
+        self.pairLimit = pairLimit
         self.accountSince = accountSince
         self.accountLimit = accountLimit
         self.addressSince = addressSince
@@ -57,7 +57,7 @@ public protocol AttemptStore: Sendable {
     /// limit's worth of tries, never more. `false` when a limit is reached (nothing is recorded).
     func reserveAttempt(_ attempt: LoginAttempt, limits: AttemptLimits) async throws -> Bool
     /// Records a failure unconditionally (a wrong code or PIN) and returns the counts that include it.
-    func recordAttempt(_ attempt: LoginAttempt, deviceSince: Date, accountSince: Date) async throws -> AttemptCounts
+    func recordAttempt(_ attempt: LoginAttempt, pairSince: Date, accountSince: Date) async throws -> AttemptCounts
     /// Forgets an attempt that turned out not to be a failure (a right password, or one refused unverified).
     func forgetAttempt(id: String) async throws
     /// The counts for an account and address, without recording anything.
@@ -65,7 +65,7 @@ public protocol AttemptStore: Sendable {
         companyID: Int64,
         usernameKey: String,
         address: String,
-        deviceSince: Date,
+        pairSince: Date,
         accountSince: Date
     )
         async throws -> AttemptCounts

@@ -77,7 +77,7 @@ extension AuditLog {
         at date: Date,
         app: ResolvedApp,
         userID: Int64?,
-        client: LoginClient,
+        client: RequestOrigin,
         outcome: String?
     ) async {
         try? await self.record(

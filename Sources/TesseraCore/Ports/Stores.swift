@@ -79,7 +79,7 @@ public struct NewUser: Sendable, Equatable {
 /// In-flight logins between a `202` and the final `200`.
 public protocol LoginTransactionStore: Sendable {
     func insert(_ transaction: LoginTransaction) async throws
-    func transaction(ticketDigest: String) async throws -> LoginTransaction?
+    func transaction(interimTokenDigest: String) async throws -> LoginTransaction?
     /// Replaces the stored transaction if its version is still `expectedVersion`; `false` when another request
     /// changed or ended it first.
     func update(_ transaction: LoginTransaction, expectedVersion: Int) async throws -> Bool

@@ -14,7 +14,7 @@ public struct SessionService: Sendable {
 
     /// `DELETE /token`: ends the presented token if it is a live token of the app's company. Anything else —
     /// unknown, already revoked, another company's — is quietly nothing (RFC 7009): the caller learns nothing.
-    public func logout(token: String, app: ResolvedApp, client: LoginClient) async throws {
+    public func logout(token: String, app: ResolvedApp, client: RequestOrigin) async throws {
         guard !token.isEmpty, token.utf8.count <= LoginLimits().maximumCredentialLength else { return }
         let digest = SecretDigest.sha256(token)
         guard let record = try await self.accessTokens.accessToken(digest: digest), record.companyID == app.company.id
@@ -30,20 +30,20 @@ public struct SessionService: Sendable {
     }
 
     /// Ends one of the user's sessions; `false` when they have no such live session.
-    public func end(session id: String, of identity: AuthenticatedUser, app: ResolvedApp, client: LoginClient) async throws -> Bool {
+    public func end(session id: String, of identity: AuthenticatedUser, app: ResolvedApp, client: RequestOrigin) async throws -> Bool {
         let ended = try await self.accessTokens.revoke(sessionID: id, userID: identity.user.id, at: self.clock.now)
         if ended { await self.record(identity.user.id, app: app, client: client, outcome: "session \(id) ended") }
         return ended
     }
 
     /// Ends every session of the user but the one asking; returns how many.
-    public func endOthers(of identity: AuthenticatedUser, app: ResolvedApp, client: LoginClient) async throws -> Int {
+    public func endOthers(of identity: AuthenticatedUser, app: ResolvedApp, client: RequestOrigin) async throws -> Int {
         let count = try await self.accessTokens.revokeAll(userID: identity.user.id, keeping: identity.token.digest, at: self.clock.now)
         await self.record(identity.user.id, app: app, client: client, outcome: "\(count) other sessions ended")
         return count
     }
 
-    private func record(_ userID: Int64, app: ResolvedApp, client: LoginClient, outcome: String) async {
+    private func record(_ userID: Int64, app: ResolvedApp, client: RequestOrigin, outcome: String) async {
         await self.audit.record(.tokensRevoked, at: self.clock.now, app: app, userID: userID, client: client, outcome: outcome)
     }
 }

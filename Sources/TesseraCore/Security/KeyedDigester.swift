@@ -1,6 +1,6 @@
 /// The keyed digests of guessable secrets, each bound to what it belongs to, so that a digest copied from one
 /// row never verifies in another.
-public struct GuessableSecrets: Sendable {
+public struct KeyedDigester: Sendable {
     public let key: ServerKey
 
     public init(key: ServerKey) {

@@ -1,5 +1,5 @@
 /// Who is asking: the client address that counts for throttling (after trusted proxies) and the request id.
-public struct LoginClient: Sendable, Equatable {
+public struct RequestOrigin: Sendable, Equatable {
     public var address: String
     public var requestID: String?
     /// The client's `User-Agent`, kept (cut to 200 characters) with the session it opens.
