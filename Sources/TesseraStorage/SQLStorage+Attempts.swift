@@ -2,33 +2,46 @@ import Foundation
 import TesseraCore
 
 extension SQLStorage: AttemptStore {
-    public func reserveAttempt(_ attempt: LoginAttempt, limits: AttemptLimits) async throws -> Bool {
+    public func reserveAttempt(_ attempt: LoginAttempt, limits: AttemptLimits) async throws -> AttemptReservation {
         // One statement, run while this account and this address are held exclusively (SQLite: its one writer;
         // PostgreSQL: advisory locks), so the checks and the insert cannot interleave with another request's on
-        // any node.
+        // any node. It inserts the attempt under its account when all three layers allow it, under the refused
+        // key when only the address does (and refusals count), and nothing when the address is out of failures.
         let rows = try await self.exclusive(
             ["account:\(attempt.companyID):\(attempt.usernameKey)", "address:\(attempt.address)"],
             """
+            WITH verdict AS (
+                SELECT (SELECT COUNT(*) FROM login_failures WHERE address = ? AND at > ?) < ? AS address_ok,
+                       (NOT EXISTS (SELECT 1 FROM account_locks
+                                    WHERE company_id = ? AND username_key = ? AND locked_until > ?)
+                        AND (SELECT COUNT(*) FROM login_failures
+                             WHERE company_id = ? AND username_key = ? AND address = ? AND at > ?) < ?
+                        AND (SELECT COUNT(*) FROM login_failures
+                             WHERE company_id = ? AND username_key = ? AND at > ?) < ?) AS account_ok
+            )
             INSERT INTO login_failures (id, company_id, username_key, address, at)
-            SELECT ?, ?, ?, ?, ?
-            WHERE (SELECT COUNT(*) FROM login_failures
-                   WHERE company_id = ? AND username_key = ? AND address = ? AND at > ?) < ?
-              AND (SELECT COUNT(*) FROM login_failures
-                   WHERE company_id = ? AND username_key = ? AND at > ?) < ?
-              AND (SELECT COUNT(*) FROM login_failures WHERE address = ? AND at > ?) < ?
-            RETURNING 1
+            SELECT ?, ?, CASE WHEN account_ok THEN ? ELSE ? END, ?, ?
+            FROM verdict WHERE address_ok AND (account_ok OR ? = 1)
+            RETURNING username_key
             """,
             [
-                .text(attempt.id), .integer(Int(attempt.companyID)), .text(attempt.usernameKey), .text(attempt.address),
-                SQLBind(attempt.at),
+                .text(attempt.address), SQLBind(limits.addressSince), .integer(limits.addressLimit),
+                .integer(Int(attempt.companyID)), .text(attempt.usernameKey), SQLBind(attempt.at),
                 .integer(Int(attempt.companyID)), .text(attempt.usernameKey), .text(attempt.address),
                 SQLBind(limits.pairSince), .integer(limits.pairLimit),
                 .integer(Int(attempt.companyID)), .text(attempt.usernameKey), SQLBind(limits.accountSince),
                 .integer(limits.accountLimit),
-                .text(attempt.address), SQLBind(limits.addressSince), .integer(limits.addressLimit),
+                .text(attempt.id), .integer(Int(attempt.companyID)), .text(attempt.usernameKey),
+                .text(BruteForceGuard.refusedAttemptsKey), .text(attempt.address), SQLBind(attempt.at),
+                .integer(limits.countsRefusals ? 1 : 0),
             ]
         )
-        return !rows.isEmpty
+        if let row = rows.first {
+            return row.string("username_key") == attempt.usernameKey ? .reserved : .refused
+        }
+        // Nothing was recorded: the address's budget, or an account refusal that does not count.
+        let (count, oldest) = try await self.failures(address: attempt.address, since: limits.addressSince)
+        return count >= limits.addressLimit ? .addressExhausted(oldest: oldest) : .refused
     }
 
     public func recordAttempt(_ attempt: LoginAttempt, pairSince: Date, accountSince: Date) async throws -> AttemptCounts {

@@ -1,4 +1,5 @@
 import Foundation
+import TesseraTestSupport
 import Testing
 
 @testable import TesseraCore
@@ -14,17 +15,13 @@ import Testing
 
     func service(sender: (any CodeSender)? = nil) -> LoginService {
         LoginService(
-            directory: self.store,
-            transactions: self.store,
-            accessTokens: self.store,
-            tickets: self.store,
-            attempts: self.store,
-            audit: self.store,
-            hasher: self.hasher,
-            sender: sender ?? self.sender,
-            clock: self.clock,
-            secrets: KeyedDigester(key: self.key),
-            generator: SecureRandom()
+            stores: self.store.stores,
+            environment: ServiceEnvironment(
+                hasher: self.hasher,
+                sender: sender ?? self.sender,
+                clock: self.clock,
+                secrets: KeyedDigester(key: self.key)
+            )
         )
     }
 
@@ -44,7 +41,7 @@ import Testing
         return try await withThrowingTaskGroup(of: Bool.self) { group in
             for request in requests {
                 group.addTask {
-                    if case .succeeded = try await service.login(request, app: app, client: RequestOrigin(address: "192.0.2.1")) {
+                    if case .succeeded = try await service.login(request, app: app, origin: RequestOrigin(address: "192.0.2.1")) {
                         return true
                     }
                     return false
@@ -56,7 +53,7 @@ import Testing
 
     @Test func resentPasswordIsCheckedWithoutASecondSlowHash() async throws {
         let app = try await self.world()
-        let first = try await self.service().login(LoginRequest(username: "alice", password: "pw"), app: app, client: self.client)
+        let first = try await self.service().login(LoginRequest(username: "alice", password: "pw"), app: app, origin: self.client)
         guard case .expecting(.verificationCode, .expectingCode, let interim, _) = first else {
             Issue.record("expected the code step, got \(first)")
             return
@@ -65,7 +62,7 @@ import Testing
         let second = try await self.service().login(
             LoginRequest(username: "alice", password: "pw", verificationCode: code, interimToken: interim),
             app: app,
-            client: self.client
+            origin: self.client
         )
         guard case .succeeded(let token) = second else {
             Issue.record("expected success, got \(second)")
@@ -78,7 +75,7 @@ import Testing
 
     @Test func unknownUsersCostADummyHash() async throws {
         let app = try await self.world()
-        let outcome = try await self.service().login(LoginRequest(username: "mallory", password: "pw"), app: app, client: self.client)
+        let outcome = try await self.service().login(LoginRequest(username: "mallory", password: "pw"), app: app, origin: self.client)
         #expect(outcome == .failed(step: .baseAuthentication, reason: .invalidCredentials))
         #expect(self.hasher.dummies == 1)
         #expect(self.hasher.verifies == 0)
@@ -86,12 +83,12 @@ import Testing
 
     @Test func theCodeIsSentOncePerTransaction() async throws {
         let app = try await self.world()
-        let first = try await self.service().login(LoginRequest(username: "alice", password: "pw"), app: app, client: self.client)
+        let first = try await self.service().login(LoginRequest(username: "alice", password: "pw"), app: app, origin: self.client)
         guard case .expecting(_, _, let interim, _) = first else { return }
-        _ = try await self.service().login(LoginRequest(username: "alice", password: "pw", interimToken: interim), app: app, client: self.client)
+        _ = try await self.service().login(LoginRequest(username: "alice", password: "pw", interimToken: interim), app: app, origin: self.client)
         #expect(self.sender.messages.count == 1)
         self.clock.advance(by: 61)
-        _ = try await self.service().login(LoginRequest(username: "alice", password: "pw", interimToken: interim), app: app, client: self.client)
+        _ = try await self.service().login(LoginRequest(username: "alice", password: "pw", interimToken: interim), app: app, origin: self.client)
         #expect(self.sender.messages.count == 2)
         #expect(self.sender.messages[0].code != nil)
     }
@@ -102,16 +99,16 @@ import Testing
             case .expecting(_, _, let interim, _) = try await self.service().login(
                 LoginRequest(username: "alice", password: "pw"),
                 app: app,
-                client: self.client
+                origin: self.client
             )
         else { return }
         let code = try #require(self.sender.messages.last?.code)
         let request = LoginRequest(verificationCode: code, interimToken: interim)
-        guard case .succeeded = try await self.service().login(request, app: app, client: self.client) else {
+        guard case .succeeded = try await self.service().login(request, app: app, origin: self.client) else {
             Issue.record("expected success")
             return
         }
-        #expect(try await self.service().login(request, app: app, client: self.client) == .failed(step: .verificationCode, reason: .corruptedTicket))
+        #expect(try await self.service().login(request, app: app, origin: self.client) == .failed(step: .verificationCode, reason: .corruptedTicket))
     }
 
     @Test func parallelRightCodesSucceedAtMostOnce() async throws {
@@ -120,7 +117,7 @@ import Testing
             case .expecting(_, _, let interim, _) = try await self.service().login(
                 LoginRequest(username: "alice", password: "pw"),
                 app: app,
-                client: self.client
+                origin: self.client
             )
         else { return }
         let code = try #require(self.sender.messages.last?.code)
@@ -135,7 +132,7 @@ import Testing
             case .succeeded(let token) = try await self.service().login(
                 LoginRequest(username: "alice", password: "pw"),
                 app: app,
-                client: self.client
+                origin: self.client
             )
         else {
             Issue.record("expected success")
@@ -158,7 +155,7 @@ import Testing
             case .succeeded(let token) = try await self.service().login(
                 LoginRequest(username: "alice", password: "pw"),
                 app: app,
-                client: self.client
+                origin: self.client
             )
         else { return }
         let validator = AccessTokenValidator(accessTokens: self.store, directory: self.store, clock: self.clock)
@@ -175,9 +172,9 @@ import Testing
             _ = try await self.service().login(
                 LoginRequest(username: "mallory", password: "guess"),
                 app: app,
-                client: RequestOrigin(address: address)
+                origin: RequestOrigin(address: address)
             )
-            _ = try await self.service().login(LoginRequest(username: "alice", password: "guess"), app: app, client: RequestOrigin(address: address))
+            _ = try await self.service().login(LoginRequest(username: "alice", password: "guess"), app: app, origin: RequestOrigin(address: address))
         }
         let locks = await self.store.auditEvents.filter { $0.kind == .accountLocked }
         #expect(locks.count == 2)
@@ -193,7 +190,7 @@ import Testing
         let service = self.service(sender: channel)
         var interim: String?
         do {
-            _ = try await service.login(LoginRequest(username: "alice", password: "pw"), app: app, client: self.client)
+            _ = try await service.login(LoginRequest(username: "alice", password: "pw"), app: app, origin: self.client)
             Issue.record("a send that failed must not answer")
         } catch LoginServiceError.deliveryFailed(let failed, let token) {
             #expect(failed == .email)
@@ -207,11 +204,11 @@ import Testing
 
         // The channel comes back within the resend interval: the same interim token gets a fresh code at once.
         channel.comeUp()
-        let retried = try await service.login(LoginRequest(interimToken: token), app: app, client: self.client)
+        let retried = try await service.login(LoginRequest(interimToken: token), app: app, origin: self.client)
         #expect(retried == .expecting(step: .verificationCode, reason: .expectingCode, token: token))
         let code = try #require(channel.messages.last?.code)
         #expect(channel.messages.count == 1 && channel.refused == 1)
-        let done = try await service.login(LoginRequest(verificationCode: code, interimToken: token), app: app, client: self.client)
+        let done = try await service.login(LoginRequest(verificationCode: code, interimToken: token), app: app, origin: self.client)
         guard case .succeeded = done else {
             Issue.record("expected success, got \(done)")
             return
@@ -229,7 +226,7 @@ import Testing
         let service = self.service()
         var interims: [String] = []
         for _ in 0..<8 {
-            let first = try await service.login(LoginRequest(username: "alice", password: "pw"), app: app, client: self.client)
+            let first = try await service.login(LoginRequest(username: "alice", password: "pw"), app: app, origin: self.client)
             guard case .expecting(.verificationCode, .expectingAuthenticatorCode, let interim, _) = first else {
                 Issue.record("expected the authenticator step, got \(first)")
                 return

@@ -36,7 +36,7 @@ import Testing
                         try await database.attempts.reserveAttempt(
                             self.attempt(address: "10.0.0.\(index % 2)"),
                             limits: self.limits(device: 100, account: 7)
-                        )
+                        ) == .reserved
                     }
                 }
                 return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
@@ -55,28 +55,80 @@ import Testing
 
     @Test(arguments: TestBackend.allCases) func reservationsRespectEveryLimit(_ backend: TestBackend) async throws {
         try await self.base.withDatabase(backend) { database in
-            // Device: this account from this address.
-            for _ in 0..<3 { #expect(try await database.attempts.reserveAttempt(self.attempt(), limits: self.limits(device: 3))) }
-            #expect(try await database.attempts.reserveAttempt(self.attempt(), limits: self.limits(device: 3)) == false)
+            let attempts = database.attempts
+            // Pair: this account from this address.
+            for _ in 0..<3 { #expect(try await attempts.reserveAttempt(self.attempt(), limits: self.limits(device: 3)) == .reserved) }
+            #expect(try await attempts.reserveAttempt(self.attempt(), limits: self.limits(device: 3)) == .refused)
             // Another address still may.
-            #expect(try await database.attempts.reserveAttempt(self.attempt(address: "10.0.0.2"), limits: self.limits(device: 3)))
-            // Address: across accounts.
+            #expect(try await attempts.reserveAttempt(self.attempt(address: "10.0.0.2"), limits: self.limits(device: 3)) == .reserved)
+            // Address: across accounts; nothing is recorded once it is out of failures.
             for index in 0..<2 {
-                #expect(try await database.attempts.reserveAttempt(self.attempt("u\(index)", address: "10.9.9.9"), limits: self.limits(address: 2)))
+                let reservation = try await attempts.reserveAttempt(self.attempt("u\(index)", address: "10.9.9.9"), limits: self.limits(address: 2))
+                #expect(reservation == .reserved)
             }
-            #expect(try await database.attempts.reserveAttempt(self.attempt("u9", address: "10.9.9.9"), limits: self.limits(address: 2)) == false)
-            let failures = try await database.attempts.failures(address: "10.9.9.9", since: self.now.addingTimeInterval(-60))
+            let exhausted = try await attempts.reserveAttempt(self.attempt("u9", address: "10.9.9.9"), limits: self.limits(address: 2))
+            #expect(exhausted == .addressExhausted(oldest: self.now))
+            let failures = try await attempts.failures(address: "10.9.9.9", since: self.now.addingTimeInterval(-60))
             #expect(failures.count == 2)
             #expect(failures.oldest == self.now)
             // A forgotten attempt no longer counts; an old one is outside the window.
             let extra = self.attempt("v", address: "10.8.8.8")
-            #expect(try await database.attempts.reserveAttempt(extra, limits: self.limits(address: 1)))
-            try await database.attempts.forgetAttempt(id: extra.id)
-            #expect(try await database.attempts.reserveAttempt(self.attempt("v", address: "10.8.8.8"), limits: self.limits(address: 1)))
+            #expect(try await attempts.reserveAttempt(extra, limits: self.limits(address: 1)) == .reserved)
+            try await attempts.forgetAttempt(id: extra.id)
+            #expect(try await attempts.reserveAttempt(self.attempt("v", address: "10.8.8.8"), limits: self.limits(address: 1)) == .reserved)
             var old = self.attempt("w", address: "10.7.7.7")
             old.at = self.now.addingTimeInterval(-7200)
-            _ = try await database.attempts.recordAttempt(old, pairSince: self.now, accountSince: self.now)
-            #expect(try await database.attempts.reserveAttempt(self.attempt("w", address: "10.7.7.7"), limits: self.limits(address: 1)))
+            _ = try await attempts.recordAttempt(old, pairSince: self.now, accountSince: self.now)
+            #expect(try await attempts.reserveAttempt(self.attempt("w", address: "10.7.7.7"), limits: self.limits(address: 1)) == .reserved)
+        }
+    }
+
+    @Test(arguments: TestBackend.allCases) func aLockedAccountIsRefusedAndRefusalsCountAgainstTheAddressOnlyWhenAsked(
+        _ backend: TestBackend
+    )
+        async throws
+    {
+        try await self.base.withDatabase(backend) { database in
+            let attempts = database.attempts
+            #expect(try await attempts.lock(companyID: 1, usernameKey: "jose", until: self.now.addingTimeInterval(60), now: self.now))
+            var counting = self.limits(address: 3)
+            counting.countsRefusals = true
+            #expect(try await attempts.reserveAttempt(self.attempt(address: "10.1.1.1"), limits: self.limits(address: 3)) == .refused)
+            #expect(try await attempts.failures(address: "10.1.1.1", since: self.now.addingTimeInterval(-60)).count == 0)
+            for _ in 0..<3 { #expect(try await attempts.reserveAttempt(self.attempt(address: "10.1.1.1"), limits: counting) == .refused) }
+            // The refusals used up the address: the next try is not even a refusal, and another account from the
+            // same address is stopped as well.
+            #expect(try await attempts.failures(address: "10.1.1.1", since: self.now.addingTimeInterval(-60)).count == 3)
+            #expect(
+                try await attempts.reserveAttempt(self.attempt("ana", address: "10.1.1.1"), limits: counting) == .addressExhausted(oldest: self.now)
+            )
+            let counts = try await attempts.counts(
+                companyID: 1,
+                usernameKey: "jose",
+                address: "10.1.1.1",
+                pairSince: self.now.addingTimeInterval(-3600),
+                accountSince: self.now.addingTimeInterval(-3600)
+            )
+            #expect(counts == AttemptCounts(pair: 0, account: 0))
+        }
+    }
+
+    @Test(arguments: TestBackend.allCases) func parallelRefusalsNeverOverrunTheAddressBudget(_ backend: TestBackend) async throws {
+        try await self.base.withDatabase(backend) { database in
+            // The account is out of failures; its address has five left. Of 30 parallel tries, exactly five are
+            // refusals (each of which costs the caller a dummy hash) and the rest find the address exhausted.
+            for _ in 0..<3 {
+                _ = try await database.attempts.recordAttempt(self.attempt(address: "10.2.2.2"), pairSince: self.now, accountSince: self.now)
+            }
+            var counting = self.limits(device: 3, address: 8)
+            counting.countsRefusals = true
+            let limits = counting
+            let outcomes = try await withThrowingTaskGroup(of: AttemptReservation.self) { group in
+                for _ in 0..<30 { group.addTask { try await database.attempts.reserveAttempt(self.attempt(address: "10.2.2.2"), limits: limits) } }
+                return try await group.reduce(into: [AttemptReservation]()) { $0.append($1) }
+            }
+            #expect(outcomes.filter { $0 == .refused }.count == 5)
+            #expect(outcomes.filter { if case .addressExhausted = $0 { true } else { false } }.count == 25)
         }
     }
 

@@ -15,15 +15,17 @@ public struct BruteForceGuard: Sendable {
         return max(1, Int(release.timeIntervalSince(now).rounded(.up)))
     }
 
-    /// The limits a password attempt at `now` is reserved under.
-    public func limits(at now: Date) -> AttemptLimits {
+    /// The limits a password attempt at `now` is reserved under. `countingRefusals` makes an attempt refused for
+    /// its account count against the address (`/token` logins do; a password change behind a token does not).
+    public func limits(at now: Date, countingRefusals: Bool = false) -> AttemptLimits {
         AttemptLimits(
             pairSince: self.pairSince(now),
             pairLimit: self.policy.pairFailureLimit,
             accountSince: self.accountSince(now),
             accountLimit: self.policy.accountFailureLimit,
             addressSince: self.addressSince(now),
-            addressLimit: self.policy.addressFailureLimit
+            addressLimit: self.policy.addressFailureLimit,
+            countsRefusals: countingRefusals
         )
     }
 

@@ -23,6 +23,12 @@ public struct LoginDecision: Sendable, Equatable {
     /// The authenticator step whose code passed: spent before anything else is stored, so a code works once.
     public var spentAuthenticatorStep: SpentAuthenticatorStep?
 
+    /// Whether anything must be stored or sent before the answer.
+    public var hasEffects: Bool {
+        self.transaction != .none || self.message != nil || self.accessToken != nil || self.ticket != nil
+            || self.spentAuthenticatorStep != nil
+    }
+
     public init(
         outcome: LoginOutcome,
         transaction: TransactionChange = .none,

@@ -1,65 +1,165 @@
 import Foundation
 
-/// The `/token` flow as a state machine without I/O.
+/// The `/token` flow as a state machine without I/O: every rule of the flow and of the three layers against
+/// guessing lives here.
 ///
-/// The caller feeds it events and performs the actions it returns: load a transaction, verify a password,
-/// and at the end make a ``LoginDecision`` durable and answer with its outcome. Every rule of the flow lives
-/// here, so it can be tested as a table of events and actions with a hand-moved clock.
+/// The caller feeds it events and performs the actions it returns, one at a time, until `.answer`: check the
+/// address's budget, load a transaction or a user, reserve an attempt, verify a password (or spend the time of
+/// one), make the ``LoginDecision`` durable, settle the failure counters and the lock, and record the audit events
+/// the answer comes with. The time is taken once, when the request arrives.
 ///
 /// ```swift
-/// var machine = LoginStateMachine(request: request, app: app, secrets: secrets, generator: SecureRandom())
-/// var action = machine.start(now: clock.now)
-/// // perform `action`, feed the result back with `transactionLoaded` or `passwordChecked`, until `.finish`.
+/// var machine = LoginStateMachine(request: request, app: app, address: origin.address, now: clock.now, secrets: secrets)
+/// var action = machine.start()
+/// while true {
+///     switch action {
+///     case .checkAddress(let address, let since):
+///         let (count, oldest) = try await attempts.failures(address: address, since: since)
+///         action = machine.addressChecked(failures: count, oldest: oldest)
+///     // … one case per action, each feeding its result back …
+///     case .answer(let outcome, let audit): return outcome
+///     }
+/// }
 /// ```
 public struct LoginStateMachine: Sendable {
     /// What the caller must do next.
     public enum Action: Sendable, Equatable {
-        /// Load the transaction whose interim token has this digest, and its user.
+        /// Layer 3, before anything else: count the address's failures across accounts since `since`
+        /// (``addressChecked(failures:oldest:)``).
+        case checkAddress(address: String, since: Date)
+        /// Load the transaction whose interim token has this digest, and its user (``transactionLoaded(_:user:)``).
         case loadTransaction(interimTokenDigest: String)
-        /// Load the user and verify the password with the slow hash (a dummy hash when there is no such user).
-        case verifyPassword(username: String, password: String)
-        /// Make the decision durable, then answer with its outcome.
-        case finish(LoginDecision)
+        /// Layers 1 and 2 for a step after the password: the account's failures and its lock
+        /// (``accountChecked(_:lockedUntil:)``).
+        case checkAccount(AccountQuery)
+        /// Load the user with this username key in the company, if there is one (``userLoaded(_:)``).
+        case loadUser(companyID: Int64, usernameKey: String)
+        /// Decide all three layers for the password attempt in one atomic step (``attemptReserved(_:)``).
+        case reserveAttempt(LoginAttempt, AttemptLimits)
+        /// Verify the password against the user's slow hash (``passwordVerified(matches:)``).
+        case verifyPassword(password: String, hash: String)
+        /// Spend the time of one verification without a user, so the answer's timing tells nothing
+        /// (``passwordVerified(matches:)`` with `false`).
+        case verifyDummy(password: String)
+        /// Make the decision durable in the order that never hands out what was not stored
+        /// (``decisionApplied(_:)``: `false` when another request changed the transaction first).
+        case apply(LoginDecision)
+        /// The reserved attempt did not turn out a failure: forget it (``attemptForgotten()``).
+        case forgetAttempt(id: String)
+        /// Record a failure that was not reserved (a wrong code or PIN, another password resent) and count the
+        /// account's failures with it (``failureRecorded(_:)``).
+        case recordFailure(LoginAttempt, pairSince: Date, accountSince: Date)
+        /// Count the account's failures, to decide on a lock (``failuresCounted(_:)``).
+        case countFailures(AccountQuery)
+        /// Lock the account until `until` (``accountLocked(newly:)``).
+        case lock(companyID: Int64, usernameKey: String, until: Date, now: Date)
+        /// Tell the account's user, if there is one, that it was locked (``lockNoticed()``).
+        case noticeLock(companyID: Int64, usernameKey: String, userID: Int64?)
+        /// Record `audit` (in order) and answer `outcome`. The machine is finished.
+        case answer(LoginOutcome, audit: [LoginAuditEntry])
     }
 
-    private enum State: Sendable {
+    /// An account (a username key of the company, whether or not such a user exists) from the request's address,
+    /// with the windows its failures are counted in.
+    public struct AccountQuery: Sendable, Equatable {
+        public var companyID: Int64
+        public var usernameKey: String
+        public var address: String
+        public var pairSince: Date
+        public var accountSince: Date
+    }
+
+    enum State: Sendable {
         case initial
-        case awaitingTransaction
-        case awaitingPassword
+        case checkingAddress
+        case loadingTransaction
+        case checkingAccount(LoginTransaction, User)
+        case loadingUser(usernameKey: String, password: String)
+        case reserving(LoginAttempt, password: String)
+        case verifying(password: String, refused: Bool)
+        case applying
+        case settling
         case finished
     }
 
-    private var state: State = .initial
-    private let request: LoginRequest
-    private let app: ResolvedApp
-    private let secrets: KeyedDigester
-    private let generator: any SecretGenerator
-    private let limits: LoginLimits
+    /// The account the request is about, once known.
+    struct Account: Sendable {
+        var usernameKey: String
+        var user: User?
+    }
+
+    /// What is left to do after the decision is stored.
+    struct Settlement: Sendable {
+        var forgetReservation = false
+        var recordFailure = false
+        var checkLock = false
+    }
+
+    var state: State = .initial
+    let request: LoginRequest
+    let app: ResolvedApp
+    let address: String
+    let now: Date
+    let secrets: KeyedDigester
+    let generator: any SecretGenerator
+    let limits: LoginLimits
+    let guardian: BruteForceGuard
+
+    var account: Account?
+    /// The password attempt recorded against the account until the password proves right.
+    var reservation: LoginAttempt?
+    var decision: LoginDecision?
+    var settlement = Settlement()
+    var audit: [LoginAuditEntry] = []
+    /// Times another request changed the transaction first, so this one was replayed.
+    var conflicts = 0
+    /// The step of the last transaction seen, for the answer when replays run out.
+    var lastStep = LoginStep.baseAuthentication
+    /// The account's failures when it was locked, for the audit event.
+    var lockedAfter = 0
+
+    /// How often a request is replayed when another request changed its transaction first.
+    public static let conflictRetries = 3
 
     public init(
         request: LoginRequest,
         app: ResolvedApp,
+        address: String,
+        now: Date,
         secrets: KeyedDigester,
-        generator: any SecretGenerator,
+        generator: any SecretGenerator = SecureRandom(),
         limits: LoginLimits = LoginLimits()
     ) {
         self.request = request
         self.app = app
+        self.address = address
+        self.now = now
         self.secrets = secrets
         self.generator = generator
         self.limits = limits
+        self.guardian = BruteForceGuard(policy: app.company.policy.lockout)
     }
 
     // MARK: Events
 
-    /// The request arrived.
-    public mutating func start(now: Date) -> Action {
-        precondition(self.state == .initial, "start() is the first event")
+    /// The request arrived: its address's budget is checked before anything else is looked at.
+    public mutating func start() -> Action {
+        guard case .initial = self.state else { preconditionFailure("start() is the first event") }
+        self.state = .checkingAddress
+        return .checkAddress(address: self.address, since: self.guardian.addressSince(self.now))
+    }
+
+    /// The address's failures across accounts in its window, and the oldest of them.
+    public mutating func addressChecked(failures count: Int, oldest: Date?) -> Action {
+        guard case .checkingAddress = self.state else { preconditionFailure("addressChecked() answers checkAddress") }
+        if let retryAfter = self.guardian.retryAfter(addressFailures: count, oldest: oldest, now: self.now) {
+            return self.throttle(retryAfter: retryAfter)
+        }
         if let interim = self.request.interimToken {
             guard interim.utf8.count <= self.limits.maximumCredentialLength else {
                 return self.finish(.failed(step: self.stepOfMissingTicket, reason: .corruptedTicket))
             }
-            self.state = .awaitingTransaction
+            self.state = .loadingTransaction
             return .loadTransaction(interimTokenDigest: SecretDigest.sha256(interim))
         }
         // A verification code always belongs to a transaction.
@@ -67,286 +167,191 @@ public struct LoginStateMachine: Sendable {
             return self.finish(.failed(step: .verificationCode, reason: .corruptedTicket))
         }
         guard let username = self.request.username, let password = self.request.password,
-            self.isPlausible(username: username), password.utf8.count <= self.limits.maximumCredentialLength
+            username.utf8.count <= Username.maximumLength, Username.isAcceptable(username),
+            password.utf8.count <= self.limits.maximumCredentialLength
         else {
             return self.finish(.failed(step: .baseAuthentication, reason: .invalidCredentials))
         }
-        self.state = .awaitingPassword
-        return .verifyPassword(username: Username.canonical(username), password: password)
+        let usernameKey = Username.key(username)
+        self.state = .loadingUser(usernameKey: usernameKey, password: password)
+        return .loadUser(companyID: self.app.company.id, usernameKey: usernameKey)
     }
 
-    /// The transaction of the interim token was looked up: `nil` when there is none.
-    public mutating func transactionLoaded(_ transaction: LoginTransaction?, user: User?, now: Date) -> Action {
-        precondition(self.state == .awaitingTransaction, "transactionLoaded() answers loadTransaction")
-        guard let transaction, let user,
-            transaction.appKeyID == self.app.appKey.id,
-            transaction.userID == user.id,
-            user.companyID == self.app.company.id,
-            now < transaction.expiresAt,
-            !user.isDisabled
-        else {
-            return self.finish(.failed(step: self.stepOfMissingTicket, reason: .corruptedTicket))
+    /// The transaction of the interim token was looked up: `nil` when there is none (or its user is gone).
+    public mutating func transactionLoaded(_ transaction: LoginTransaction?, user: User?) -> Action {
+        guard case .loadingTransaction = self.state else { preconditionFailure("transactionLoaded() answers loadTransaction") }
+        self.lastStep = transaction?.step ?? self.lastStep
+        if let transaction, let user, transaction.appKeyID == self.app.appKey.id {
+            // Layers 1 and 2 hold for every step: a throttled or locked account gets the ordinary answer.
+            self.account = Account(usernameKey: user.usernameKey, user: user)
+            self.state = .checkingAccount(transaction, user)
+            return .checkAccount(self.query(user.usernameKey))
         }
-        // Resent credentials must be the ones that opened the transaction.
-        if let username = self.request.username, Username.key(username) != user.usernameKey {
-            return self.finish(.failed(step: transaction.step, reason: .corruptedTicket))
-        }
-        if let password = self.request.password {
-            let proof = self.secrets.passwordProof(password, transactionID: transaction.id)
-            guard SecretDigest.constantTimeEquals(proof, transaction.passwordProof) else {
-                return self.finish(
-                    LoginDecision(
-                        outcome: .failed(step: .baseAuthentication, reason: .invalidCredentials),
-                        transaction: .delete(id: transaction.id, expectedVersion: transaction.version),
-                        countsAsFailure: true
-                    )
-                )
-            }
-        }
-        guard let interim = self.request.interimToken else {
-            preconditionFailure("a transaction is only loaded for an interim token")
-        }
-        return self.advance(transaction, interim: interim, user: user, isNew: false, now: now)
+        return self.continueTransaction(transaction, user: user)
     }
 
-    /// The password was checked: `user` is `nil` when the username is unknown, `matches` whether the slow hash
-    /// agreed.
-    public mutating func passwordChecked(_ user: User?, matches: Bool, now: Date) -> Action {
-        precondition(self.state == .awaitingPassword, "passwordChecked() answers verifyPassword")
-        guard let user, matches, !user.isDisabled, user.companyID == self.app.company.id,
-            let password = self.request.password
-        else {
-            return self.finish(.failed(step: .baseAuthentication, reason: .invalidCredentials))
+    /// The account's failures and lock, for a step after the password.
+    public mutating func accountChecked(_ counts: AttemptCounts, lockedUntil: Date?) -> Action {
+        guard case .checkingAccount(let transaction, let user) = self.state else {
+            preconditionFailure("accountChecked() answers checkAccount")
         }
-        if user.passwordExpired || self.app.company.policy.passwords.isExpired(changedAt: user.passwordChangedAt, now: now) {
-            // The password was right but has run out: only a password-change ticket, no transaction.
-            let (token, ticket) = self.ticket(.passwordChange, for: user, now: now)
-            let outcome = LoginOutcome.expecting(step: .baseAuthentication, reason: .passwordExpired, token: token)
-            return self.finish(LoginDecision(outcome: outcome, ticket: ticket))
-        }
-        let id = self.generator.token()
-        let interim = self.generator.token()
-        let transaction = LoginTransaction(
-            id: id,
-            interimTokenDigest: SecretDigest.sha256(interim),
-            appKeyID: self.app.appKey.id,
-            userID: user.id,
-            passwordProof: self.secrets.passwordProof(password, transactionID: id),
-            step: .baseAuthentication,
-            createdAt: now,
-            expiresAt: now.addingTimeInterval(self.limits.interimLifetime)
+        guard self.guardian.allowsContinuing(counts, lockedUntil: lockedUntil) else { return self.block() }
+        return self.continueTransaction(transaction, user: user)
+    }
+
+    /// The user of the username, or `nil` when the company has none by that name.
+    public mutating func userLoaded(_ user: User?) -> Action {
+        guard case .loadingUser(let usernameKey, let password) = self.state else { preconditionFailure("userLoaded() answers loadUser") }
+        self.account = Account(usernameKey: usernameKey, user: user)
+        let attempt = LoginAttempt(
+            id: self.generator.token(),
+            companyID: self.app.company.id,
+            usernameKey: usernameKey,
+            address: self.address,
+            at: self.now
         )
-        return self.advance(transaction, interim: interim, user: user, isNew: true, now: now)
+        self.state = .reserving(attempt, password: password)
+        return .reserveAttempt(attempt, self.guardian.limits(at: self.now, countingRefusals: true))
     }
 
-    // MARK: The steps
-
-    /// Runs as many steps as the request's headers allow, from where the transaction stands.
-    private mutating func advance(
-        _ start: LoginTransaction,
-        interim: String,
-        user: User,
-        isNew: Bool,
-        now: Date
-    ) -> Action {
-        var transaction = start
-        var message: OutgoingMessage?
-        var spentStep: SpentAuthenticatorStep?
-        var current: LoginStep? =
-            transaction.step == .baseAuthentication ? self.step(after: .baseAuthentication, for: user) : transaction.step
-
-        /// Keeps the transaction (and sends a code, when one was drawn) and answers `outcome`.
-        func keep(_ outcome: LoginOutcome, failure: Bool = false) -> LoginDecision {
-            transaction.version = start.version + 1
-            let change: LoginDecision.TransactionChange =
-                isNew ? .insert(transaction) : .update(transaction, expectedVersion: start.version)
-            return LoginDecision(
-                outcome: outcome,
-                transaction: change,
-                message: message,
-                countsAsFailure: failure,
-                spentAuthenticatorStep: spentStep
-            )
-        }
-        /// Ends the transaction (if it was stored) and answers `outcome`.
-        func end(
-            _ outcome: LoginOutcome,
-            accessToken: IssuedAccessToken? = nil,
-            ticket: Ticket? = nil,
-            failure: Bool = false
-        ) -> LoginDecision {
-            let change: LoginDecision.TransactionChange =
-                isNew ? .none : .delete(id: start.id, expectedVersion: start.version)
-            return LoginDecision(
-                outcome: outcome,
-                transaction: change,
-                accessToken: accessToken,
-                ticket: ticket,
-                countsAsFailure: failure,
-                spentAuthenticatorStep: spentStep
-            )
-        }
-        /// A wrong or expired code: one try spent; the last try ends the transaction.
-        func wrongCode() -> LoginDecision {
-            transaction.codeFailures += 1
-            if transaction.codeFailures >= self.limits.attempts {
-                return end(.failed(step: .verificationCode, reason: .invalidCode), failure: true)
+    /// What the reservation found.
+    public mutating func attemptReserved(_ reservation: AttemptReservation) -> Action {
+        guard case .reserving(let attempt, let password) = self.state else { preconditionFailure("attemptReserved() answers reserveAttempt") }
+        switch reservation {
+        case .reserved:
+            self.reservation = attempt
+            self.state = .verifying(password: password, refused: false)
+            if let user = self.account?.user {
+                return .verifyPassword(password: password, hash: user.passwordHash)
             }
-            return keep(.expecting(step: .verificationCode, reason: .invalidCode, token: interim), failure: true)
+            return .verifyDummy(password: password)
+        case .refused:
+            // Not a try: the time of one verification is spent all the same, and the answer is a wrong password's.
+            self.state = .verifying(password: password, refused: true)
+            return .verifyDummy(password: password)
+        case .addressExhausted(let oldest):
+            let retryAfter = self.guardian.retryAfter(addressFailures: Int.max, oldest: oldest, now: self.now) ?? 1
+            return self.throttle(retryAfter: retryAfter)
         }
+    }
 
-        while let step = current {
-            transaction.step = step
-            switch step {
-            case .baseAuthentication:
-                preconditionFailure("BaseAuthentication is passed before a transaction exists")
+    /// The password was verified (`false` after a dummy verification).
+    public mutating func passwordVerified(matches: Bool) -> Action {
+        guard case .verifying(let password, let refused) = self.state else {
+            preconditionFailure("passwordVerified() answers verifyPassword or verifyDummy")
+        }
+        if refused { return self.block() }
+        return self.continueAfterPassword(password: password, matches: matches)
+    }
 
-            case .verificationCode where user.twoFactor == .totp:
-                // Nothing is sent: the code comes from the user's authenticator app.
-                guard let sealed = user.totpSecret, let secret = self.secrets.openAuthenticatorSecret(sealed, userID: user.id)
-                else {
-                    return self.finish(end(.failed(step: .verificationCode, reason: .noDeliveryChannel)))
-                }
-                guard let code = self.request.verificationCode else {
-                    return self.finish(keep(.expecting(step: .verificationCode, reason: .expectingAuthenticatorCode, token: interim)))
-                }
-                guard let step = TOTP(secret: secret).matchingStep(code, at: now, after: user.totpLastStep) else {
-                    return self.finish(wrongCode())
-                }
-                spentStep = SpentAuthenticatorStep(userID: user.id, step: step)
-                current = self.step(after: .verificationCode, for: user)
-
-            case .verificationCode:
-                guard let code = self.request.verificationCode, let codeDigest = transaction.codeDigest else {
-                    if transaction.codeSentAt.map({ now.timeIntervalSince($0) >= self.limits.resendInterval }) ?? true {
-                        guard let (channel, destination) = self.deliveryTarget(for: user) else {
-                            return self.finish(end(.failed(step: .verificationCode, reason: .noDeliveryChannel)))
-                        }
-                        let code = self.generator.numericCode(digits: self.limits.codeDigits)
-                        transaction.codeDigest = self.secrets.codeDigest(code, transactionID: transaction.id)
-                        transaction.codeExpiresAt = now.addingTimeInterval(self.limits.codeLifetime)
-                        transaction.codeSentAt = now
-                        message = OutgoingMessage(
-                            channel: channel,
-                            destination: destination,
-                            purpose: .login,
-                            code: code,
-                            userID: user.id
-                        )
-                    }
-                    return self.finish(keep(.expecting(step: .verificationCode, reason: .expectingCode, token: interim)))
-                }
-                let isLive = transaction.codeExpiresAt.map { now < $0 } ?? false
-                let matches = SecretDigest.constantTimeEquals(
-                    self.secrets.codeDigest(code, transactionID: transaction.id),
-                    codeDigest
-                )
-                guard isLive && matches else { return self.finish(wrongCode()) }
-                transaction.codeDigest = nil
-                transaction.codeExpiresAt = nil
-                current = self.step(after: .verificationCode, for: user)
-
-            case .securityPin:
-                guard let pinDigest = user.pinDigest else {
-                    let (token, ticket) = self.ticket(.pinSetup, for: user, now: now)
-                    let outcome = LoginOutcome.expecting(step: .securityPin, reason: .pinNotInitialised, token: token)
-                    return self.finish(end(outcome, ticket: ticket))
-                }
-                let hint = user.pinImage.map { PinHint(imageName: $0, phrase: user.pinPhrase) }
-                guard let pin = self.request.pin else {
-                    return self.finish(keep(.expecting(step: .securityPin, reason: .expectingPin, token: interim, hint: hint)))
-                }
-                let matches =
-                    pin.utf8.count <= self.limits.maximumCredentialLength
-                    && SecretDigest.constantTimeEquals(self.secrets.pinDigest(pin, userID: user.id), pinDigest)
-                guard matches else {
-                    transaction.pinFailures += 1
-                    if transaction.pinFailures >= self.limits.attempts {
-                        return self.finish(end(.failed(step: .securityPin, reason: .invalidPin), failure: true))
-                    }
-                    return self.finish(
-                        keep(.expecting(step: .securityPin, reason: .invalidPin, token: interim, hint: hint), failure: true)
-                    )
-                }
-                current = self.step(after: .securityPin, for: user)
+    /// The decision was stored; `false` when another request changed or ended the transaction first.
+    public mutating func decisionApplied(_ applied: Bool) -> Action {
+        guard case .applying = self.state else { preconditionFailure("decisionApplied() answers apply") }
+        guard applied else {
+            // Replay against what the other request left.
+            self.conflicts += 1
+            if self.conflicts < Self.conflictRetries, let interim = self.request.interimToken {
+                self.decision = nil
+                self.state = .loadingTransaction
+                return .loadTransaction(interimTokenDigest: SecretDigest.sha256(interim))
             }
+            self.decision = nil
+            return self.answer(.failed(step: self.lastStep, reason: .corruptedTicket))
         }
-
-        let token = self.generator.token()
-        let lifetime = min(max(self.app.company.policy.tokenLifetime, 1), CompanyPolicy.maximumTokenLifetime)
-        let issued = IssuedAccessToken(
-            token: token,
-            record: AccessTokenRecord(
-                digest: SecretDigest.sha256(token),
-                userID: user.id,
-                appKeyID: self.app.appKey.id,
-                companyID: self.app.company.id,
-                issuedAt: now,
-                expiresAt: now.addingTimeInterval(TimeInterval(lifetime)),
-                sessionID: AccessTokenRecord.sessionID(of: token)
-            )
-        )
-        return self.finish(end(.succeeded(token: token), accessToken: issued))
+        return self.settle()
     }
 
-    /// A new single-purpose ticket for the user: the token for the client and the record to store.
-    private func ticket(_ purpose: TicketPurpose, for user: User, now: Date) -> (String, Ticket) {
-        let token = self.generator.token()
-        let ticket = Ticket(
-            digest: SecretDigest.sha256(token),
-            userID: user.id,
-            appKeyID: self.app.appKey.id,
-            purpose: purpose,
-            createdAt: now,
-            expiresAt: now.addingTimeInterval(self.limits.ticketLifetime)
-        )
-        return (token, ticket)
+    /// The reserved attempt was forgotten.
+    public mutating func attemptForgotten() -> Action {
+        self.reservation = nil
+        return self.nextSettlement()
     }
 
-    // MARK: Policy
+    /// A failure was recorded; `counts` include it.
+    public mutating func failureRecorded(_ counts: AttemptCounts) -> Action {
+        self.settlement.checkLock = false
+        return self.lockIfNeeded(counts)
+    }
 
-    /// The step that follows `step` for this user under the company's policy; `nil` when the login is complete.
-    private func step(after step: LoginStep, for user: User) -> LoginStep? {
-        let policy = self.app.company.policy
-        let needsCode = user.twoFactor != .none || policy.requireTwoFactor
-        switch step {
-        case .baseAuthentication:
-            if needsCode { return .verificationCode }
-            return policy.requirePin ? .securityPin : nil
-        case .verificationCode:
-            return policy.requirePin ? .securityPin : nil
-        case .securityPin:
-            return nil
+    /// The account's failures were counted.
+    public mutating func failuresCounted(_ counts: AttemptCounts) -> Action {
+        self.lockIfNeeded(counts)
+    }
+
+    /// The lock was written; `newly` when the account was not locked already (so the user is told once).
+    public mutating func accountLocked(newly: Bool) -> Action {
+        guard newly, let account else { return self.nextSettlement() }
+        // Recorded (and counted in the metrics) for unknown usernames too, so a lock tells nothing about existence.
+        self.audit.append(LoginAuditEntry(.accountLocked, userID: account.user?.id, outcome: "locked after \(self.lockedAfter) failures"))
+        return .noticeLock(companyID: self.app.company.id, usernameKey: account.usernameKey, userID: account.user?.id)
+    }
+
+    /// The lock notice was handed on.
+    public mutating func lockNoticed() -> Action {
+        self.nextSettlement()
+    }
+
+    /// An action failed: the request is not answered on its merits. Returns the id of a reserved attempt to forget,
+    /// so that a try that was never judged (no hashing slot, a code that could not be sent) does not count.
+    public mutating func errorCaught() -> String? {
+        defer {
+            self.state = .finished
+            self.reservation = nil
         }
-    }
-
-    /// Where the user's code goes: their own method, or, when only the company asks for 2-FA, email before SMS.
-    private func deliveryTarget(for user: User) -> (DeliveryChannel, String)? {
-        switch user.twoFactor {
-        case .email: return user.email.map { (.email, $0) }
-        case .sms: return user.phone.map { (.sms, $0) }
-        case .none, .totp: return user.email.map { (.email, $0) } ?? user.phone.map { (.sms, $0) }
+        switch self.state {
+        case .verifying, .applying: return self.reservation?.id
+        default: return nil
         }
     }
 
-    /// The step named in a `Corrupted ticket` answer when the transaction is unknown: the step the request's
-    /// headers were meant for.
-    private var stepOfMissingTicket: LoginStep {
-        if self.request.verificationCode != nil { return .verificationCode }
-        if self.request.pin != nil { return .securityPin }
-        return .baseAuthentication
+    // MARK: Endings
+
+    /// The address has used up its budget: `429`, with nothing checked.
+    mutating func throttle(retryAfter: Int) -> Action {
+        self.audit.append(LoginAuditEntry(.loginThrottled, userID: nil, outcome: LoginReason.tooManyAttempts.rawValue))
+        self.state = .finished
+        return .answer(.throttled(retryAfter: retryAfter), audit: self.audit)
     }
 
-    private func isPlausible(username: String) -> Bool {
-        username.utf8.count <= Username.maximumLength && Username.isAcceptable(username)
+    /// A throttled or locked account: the ordinary answer of a wrong password, whatever the password was.
+    mutating func block() -> Action {
+        self.audit.append(LoginAuditEntry(.loginFailed, userID: self.account?.user?.id, outcome: "blocked: throttled or locked"))
+        self.state = .finished
+        return .answer(.failed(step: .baseAuthentication, reason: .invalidCredentials), audit: self.audit)
     }
 
-    private mutating func finish(_ outcome: LoginOutcome, transaction: LoginDecision.TransactionChange = .none) -> Action {
+    mutating func finish(_ outcome: LoginOutcome, transaction: LoginDecision.TransactionChange = .none) -> Action {
         self.finish(LoginDecision(outcome: outcome, transaction: transaction))
     }
 
-    private mutating func finish(_ decision: LoginDecision) -> Action {
-        self.state = .finished
-        return .finish(decision)
+    /// Stores the decision if it changes anything, then settles.
+    mutating func finish(_ decision: LoginDecision) -> Action {
+        self.decision = decision
+        guard decision.hasEffects else { return self.settle() }
+        self.state = .applying
+        return .apply(decision)
+    }
+
+    func query(_ usernameKey: String) -> AccountQuery {
+        AccountQuery(
+            companyID: self.app.company.id,
+            usernameKey: usernameKey,
+            address: self.address,
+            pairSince: self.guardian.pairSince(self.now),
+            accountSince: self.guardian.accountSince(self.now)
+        )
+    }
+}
+
+/// One audit event a login answers with: the executor adds the time, the app and the request's origin.
+public struct LoginAuditEntry: Sendable, Equatable {
+    public var kind: AuditKind
+    public var userID: Int64?
+    public var outcome: String?
+
+    public init(_ kind: AuditKind, userID: Int64?, outcome: String?) {
+        self.kind = kind
+        self.userID = userID
+        self.outcome = outcome
     }
 }

@@ -39,8 +39,21 @@ public struct AttemptLimits: Sendable, Equatable {
     public var accountLimit: Int
     public var addressSince: Date
     public var addressLimit: Int
+    /// Whether an attempt refused for its account (locked, or the pair or the account out of failures) still counts
+    /// against the address, under ``BruteForceGuard/refusedAttemptsKey``: so hammering a locked account from one
+    /// address ends in `429` like guessing across accounts does.
+    public var countsRefusals: Bool
 
-    public init(pairSince: Date, pairLimit: Int, accountSince: Date, accountLimit: Int, addressSince: Date, addressLimit: Int) {
+    public init(
+        pairSince: Date,
+        pairLimit: Int,
+        accountSince: Date,
+        accountLimit: Int,
+        addressSince: Date,
+        addressLimit: Int,
+        countsRefusals: Bool = false
+    ) {
+        self.countsRefusals = countsRefusals
         self.pairSince = pairSince
         self.pairLimit = pairLimit
         self.accountSince = accountSince
@@ -50,12 +63,25 @@ public struct AttemptLimits: Sendable, Equatable {
     }
 }
 
+/// What a reservation found.
+public enum AttemptReservation: Sendable, Equatable {
+    /// The attempt is recorded as a failure until it is forgotten: the secret may be checked.
+    case reserved
+    /// The account is locked, or the pair or the account has used up its failures: nothing counts against the
+    /// account (and, with ``AttemptLimits/countsRefusals``, one refused attempt counts against the address).
+    case refused
+    /// The address has used up its failures across accounts: nothing was recorded. `oldest` is the oldest failure
+    /// still in the address's window, from which the wait follows.
+    case addressExhausted(oldest: Date?)
+}
+
 /// Failure counters and account locks, counted in the database so parallel requests (and several nodes) add up.
 public protocol AttemptStore: Sendable {
-    /// Records the attempt as a failure only if the account (from this address and from anywhere) and the address
-    /// (across accounts) are still under their limits — one atomic step, so parallel guesses get exactly the
-    /// limit's worth of tries, never more. `false` when a limit is reached (nothing is recorded).
-    func reserveAttempt(_ attempt: LoginAttempt, limits: AttemptLimits) async throws -> Bool
+    /// Decides all three layers for one attempt in one atomic step, so parallel guesses get exactly the limits'
+    /// worth of tries and of hashes, never more: the address first (across accounts), then the account's lock, the
+    /// pair (this account from this address) and the account from anywhere. Only ``AttemptReservation/reserved``
+    /// records the attempt against the account.
+    func reserveAttempt(_ attempt: LoginAttempt, limits: AttemptLimits) async throws -> AttemptReservation
     /// Records a failure unconditionally (a wrong code or PIN) and returns the counts that include it.
     func recordAttempt(_ attempt: LoginAttempt, pairSince: Date, accountSince: Date) async throws -> AttemptCounts
     /// Forgets an attempt that turned out not to be a failure (a right password, or one refused unverified).

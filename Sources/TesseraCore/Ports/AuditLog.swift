@@ -11,6 +11,7 @@ public enum AuditKind: String, Sendable, CaseIterable {
     case codeSent = "code.sent"
     case tokenIssued = "token.issued"
     case companyCreated = "company.created"
+    case companyUpdated = "company.updated"
     case appKeyCreated = "app.created"
     case appKeyRevoked = "app.revoked"
     case userCreated = "user.created"

@@ -2,7 +2,10 @@ import Foundation
 
 /// Companies, app keys and users: what operators manage.
 public protocol DirectoryStore: Sendable {
+    /// Creates a company; throws ``DuplicateName`` when the name is taken.
     func createCompany(name: String, policy: CompanyPolicy, now: Date) async throws -> Company
+    /// Replaces the company's policy; `nil` when there is no such company.
+    func updateCompany(id: Int64, policy: CompanyPolicy) async throws -> Company?
     func company(named name: String) async throws -> Company?
     func company(id: Int64) async throws -> Company?
     func companies() async throws -> [Company]

@@ -1,0 +1,80 @@
+import Foundation
+
+/// After the decision is stored: the failure counters, the lock, and the audit events the answer comes with.
+extension LoginStateMachine {
+    /// Decides what follows a stored decision: keep or forget the reserved attempt, count a failure, lock.
+    mutating func settle() -> Action {
+        guard let decision else { preconditionFailure("settle() follows a decision") }
+        self.state = .settling
+        var failedPassword = false
+        if self.reservation != nil, case .failed(.baseAuthentication, _) = decision.outcome { failedPassword = true }
+        let hasAccount = self.account != nil
+        self.settlement = Settlement(
+            forgetReservation: self.reservation != nil && !failedPassword,
+            recordFailure: decision.countsAsFailure && hasAccount,
+            checkLock: (failedPassword || decision.countsAsFailure) && hasAccount
+        )
+        return self.nextSettlement()
+    }
+
+    mutating func nextSettlement() -> Action {
+        guard let account else { return self.answer() }
+        if self.settlement.forgetReservation, let reservation {
+            self.settlement.forgetReservation = false
+            return .forgetAttempt(id: reservation.id)
+        }
+        if self.settlement.recordFailure {
+            self.settlement.recordFailure = false
+            let failure = LoginAttempt(
+                id: self.generator.token(),
+                companyID: self.app.company.id,
+                usernameKey: account.usernameKey,
+                address: self.address,
+                at: self.now
+            )
+            return .recordFailure(failure, pairSince: self.guardian.pairSince(self.now), accountSince: self.guardian.accountSince(self.now))
+        }
+        if self.settlement.checkLock {
+            self.settlement.checkLock = false
+            return .countFailures(self.query(account.usernameKey))
+        }
+        return self.answer()
+    }
+
+    mutating func lockIfNeeded(_ counts: AttemptCounts) -> Action {
+        guard let account, self.guardian.shouldLock(counts) else { return self.nextSettlement() }
+        self.lockedAfter = counts.account
+        return .lock(
+            companyID: self.app.company.id,
+            usernameKey: account.usernameKey,
+            until: self.now.addingTimeInterval(self.guardian.policy.accountLockDuration),
+            now: self.now
+        )
+    }
+
+    /// The answer of the stored decision, with its audit events.
+    mutating func answer() -> Action {
+        guard let decision else { preconditionFailure("answer() follows a decision") }
+        return self.answer(decision.outcome, message: decision.message)
+    }
+
+    mutating func answer(_ outcome: LoginOutcome, message: OutgoingMessage? = nil) -> Action {
+        let userID = self.account?.user?.id
+        switch outcome {
+        case .succeeded:
+            self.audit.append(LoginAuditEntry(.loginSucceeded, userID: userID, outcome: "success"))
+            self.audit.append(LoginAuditEntry(.tokenIssued, userID: userID, outcome: nil))
+        case .expecting(let step, let reason, _, _):
+            self.audit.append(LoginAuditEntry(.loginStep, userID: userID, outcome: "\(step.rawValue): \(reason.rawValue)"))
+        case .failed(let step, let reason):
+            self.audit.append(LoginAuditEntry(.loginFailed, userID: userID, outcome: "\(step.rawValue): \(reason.rawValue)"))
+        case .throttled:
+            break
+        }
+        if let message {
+            self.audit.append(LoginAuditEntry(.codeSent, userID: message.userID, outcome: message.channel.rawValue))
+        }
+        self.state = .finished
+        return .answer(outcome, audit: self.audit)
+    }
+}
