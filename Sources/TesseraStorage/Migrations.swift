@@ -241,6 +241,13 @@ enum Migrations {
                 "ALTER TABLE users ADD COLUMN totp_last_step INTEGER",
             ]
         ),
+        Step(
+            version: 6,
+            statements: [
+                // What a running server tells the operator's commands, such as the bcrypt cost it hashes at.
+                "CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL)"
+            ]
+        ),
     ]
 
     static var latestVersion: Int { steps.last?.version ?? 0 }

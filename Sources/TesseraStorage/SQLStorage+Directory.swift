@@ -2,31 +2,45 @@ import Foundation
 import TesseraCore
 
 extension SQLStorage: DirectoryStore {
+    /// The columns a company's policy is stored in, in the order of ``policyBinds(_:)``.
+    static let policyColumns = [
+        "require_2fa", "require_pin", "token_ttl", "device_failure_limit", "device_window", "account_failure_limit",
+        "account_window", "account_lock_duration", "address_failure_limit", "address_window", "password_min_length",
+        "password_max_age_days", "revoke_sessions_on_change",
+    ]
+
+    static func policyBinds(_ policy: CompanyPolicy) -> [SQLBind] {
+        [
+            .integer(policy.requireTwoFactor ? 1 : 0), .integer(policy.requirePin ? 1 : 0), .integer(policy.tokenLifetime),
+            .integer(policy.lockout.pairFailureLimit), .integer(Int(policy.lockout.pairWindow)),
+            .integer(policy.lockout.accountFailureLimit), .integer(Int(policy.lockout.accountWindow)),
+            .integer(Int(policy.lockout.accountLockDuration)), .integer(policy.lockout.addressFailureLimit),
+            .integer(Int(policy.lockout.addressWindow)), .integer(policy.passwords.minimumLength),
+            policy.passwords.maximumAgeDays.map { .integer($0) } ?? .null,
+            .integer(policy.passwords.revokeSessionsOnChange ? 1 : 0),
+        ]
+    }
+
     public func createCompany(name: String, policy: CompanyPolicy, now: Date) async throws -> Company {
+        let columns = Self.policyColumns.joined(separator: ", ")
+        let placeholders = Array(repeating: "?", count: Self.policyColumns.count + 2).joined(separator: ", ")
         do {
             let rows = try await self.write(
-                """
-                INSERT INTO companies (name, require_2fa, require_pin, token_ttl, created_at,
-                    device_failure_limit, device_window, account_failure_limit, account_window, account_lock_duration,
-                    address_failure_limit, address_window, password_min_length, password_max_age_days,
-                    revoke_sessions_on_change)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
-                """,
-                [
-                    .text(name), .integer(policy.requireTwoFactor ? 1 : 0), .integer(policy.requirePin ? 1 : 0),
-                    .integer(policy.tokenLifetime), SQLBind(now),
-                    .integer(policy.lockout.pairFailureLimit), .integer(Int(policy.lockout.pairWindow)),
-                    .integer(policy.lockout.accountFailureLimit), .integer(Int(policy.lockout.accountWindow)),
-                    .integer(Int(policy.lockout.accountLockDuration)), .integer(policy.lockout.addressFailureLimit),
-                    .integer(Int(policy.lockout.addressWindow)), .integer(policy.passwords.minimumLength),
-                    policy.passwords.maximumAgeDays.map { .integer($0) } ?? .null,
-                    .integer(policy.passwords.revokeSessionsOnChange ? 1 : 0),
-                ]
+                "INSERT INTO companies (name, created_at, \(columns)) VALUES (\(placeholders)) RETURNING id",
+                [.text(name), SQLBind(now)] + Self.policyBinds(policy)
             )
             return Company(id: rows.first?.int("id") ?? 0, name: name, policy: policy)
         } catch is UniqueViolation {
-            throw StorageError.duplicate("company \"\(name)\"")
+            throw DuplicateName("company \"\(name)\"")
         }
+    }
+
+    public func updateCompany(id: Int64, policy: CompanyPolicy) async throws -> Company? {
+        let assignments = Self.policyColumns.map { "\($0) = ?" }.joined(separator: ", ")
+        return try await self.write(
+            "UPDATE companies SET \(assignments) WHERE id = ? RETURNING *",
+            Self.policyBinds(policy) + [.integer(Int(id))]
+        ).first.map(Self.company)
     }
 
     public func company(named name: String) async throws -> Company? {
@@ -145,7 +159,7 @@ extension SQLStorage: DirectoryStore {
                 addedAt: Date(millisecondsSince1970: now.millisecondsSince1970)
             )
         } catch is UniqueViolation {
-            throw StorageError.duplicate("user \"\(username)\"")
+            throw DuplicateName("user \"\(username)\"")
         }
     }
 

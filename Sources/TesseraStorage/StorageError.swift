@@ -1,7 +1,5 @@
 /// Storage failures a caller can act on; anything else is an unexpected database error.
 public enum StorageError: Error, Equatable, CustomStringConvertible {
-    /// A name that must be unique is taken.
-    case duplicate(String)
     /// The database URL cannot be used.
     case invalidURL(String)
     /// The backend is not available in this build.
@@ -13,7 +11,6 @@ public enum StorageError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .duplicate(let what): "\(what) already exists"
         case .invalidURL(let why): "invalid database URL: \(why)"
         case .unsupported(let what): what
         case .schemaTooNew(let found, let known):

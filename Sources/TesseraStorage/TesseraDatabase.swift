@@ -4,18 +4,44 @@ import TesseraCore
 
 /// The stores of one database, whatever the backend, as the server and the CLI use them.
 public struct TesseraDatabase: Sendable {
-    public var directory: any DirectoryStore
-    public var transactions: any LoginTransactionStore
-    public var accessTokens: any AccessTokenStore
-    public var tickets: any TicketStore
-    public var attempts: any AttemptStore
-    public var audit: any AuditLog
-    public var resetCodes: any ResetCodeStore
+    /// Every store of the database, as the core's services take them.
+    public var stores: TesseraStores
     /// Removes what has expired everywhere: login transactions, old failures, run-out locks.
     public var purge: @Sendable (Date) async throws -> Void
     /// Throws when the database does not answer.
     public var ping: @Sendable () async throws -> Void
     public var close: @Sendable () async -> Void
+    /// A setting a server left for the operator's commands, by name (`bcrypt_cost`).
+    public var setting: @Sendable (String) async throws -> String?
+    public var setSetting: @Sendable (String, String) async throws -> Void
+
+    /// The name of the setting that holds the bcrypt cost the server hashes new passwords at.
+    public static let bcryptCostSetting = "bcrypt_cost"
+
+    /// A database of any backend; ``open(_:postgres:logger:observeQuery:)`` makes the SQL ones.
+    public init(
+        stores: TesseraStores,
+        purge: @escaping @Sendable (Date) async throws -> Void,
+        ping: @escaping @Sendable () async throws -> Void,
+        close: @escaping @Sendable () async -> Void,
+        setting: @escaping @Sendable (String) async throws -> String?,
+        setSetting: @escaping @Sendable (String, String) async throws -> Void
+    ) {
+        self.stores = stores
+        self.purge = purge
+        self.ping = ping
+        self.close = close
+        self.setting = setting
+        self.setSetting = setSetting
+    }
+
+    public var directory: any DirectoryStore { self.stores.directory }
+    public var transactions: any LoginTransactionStore { self.stores.transactions }
+    public var accessTokens: any AccessTokenStore { self.stores.accessTokens }
+    public var tickets: any TicketStore { self.stores.tickets }
+    public var attempts: any AttemptStore { self.stores.attempts }
+    public var audit: any AuditLog { self.stores.audit }
+    public var resetCodes: any ResetCodeStore { self.stores.resetCodes }
 
     /// Opens the database at `url`, applying migrations.
     public static func open(
@@ -57,20 +83,16 @@ extension TesseraDatabase {
     /// The stores of one SQL database.
     init(_ storage: SQLStorage) {
         self.init(
-            directory: storage,
-            transactions: storage,
-            accessTokens: storage,
-            tickets: storage,
-            attempts: storage,
-            audit: storage,
-            resetCodes: storage,
+            stores: TesseraStores(storage),
             purge: { now in
                 _ = try await storage.purgeExpired(before: now)
                 // No window reaches further back than a day.
                 try await storage.purgeFailures(before: now.addingTimeInterval(-86_400))
             },
             ping: { try await storage.ping() },
-            close: { await storage.close() }
+            close: { await storage.close() },
+            setting: { try await storage.setting($0) },
+            setSetting: { try await storage.setSetting($0, $1) }
         )
     }
 }

@@ -27,32 +27,18 @@ struct AppCommand: AsyncParsableCommand {
         var introspect = false
 
         func run() async throws {
-            let name = self.name.trimmingCharacters(in: .whitespaces)
-            guard !name.isEmpty, name.count <= 200 else { throw CommandError("an app needs a name of 1 to 200 characters") }
-            let key = SecureRandom().token()
-            let secret = self.introspect ? SecureRandom().token() : nil
-            let appKey = try await self.store.withDatabase { database in
-                let company = try await database.directory.requireCompany(self.company)
-                let appKey = try await database.directory.createAppKey(
-                    companyID: company.id,
-                    name: name,
-                    digest: SecretDigest.sha256(key),
-                    now: Date()
-                )
-                if let secret {
-                    try await database.directory.setIntrospectionSecret(appKeyID: appKey.id, digest: SecretDigest.sha256(secret))
-                }
-                try await database.audit.record(.operator(.appKeyCreated, companyID: company.id, appKeyID: appKey.id))
-                return appKey
+            let created = try await self.store.withOperators { operators in
+                try await operators.createAppKey(company: self.company, name: self.name, resourceServer: self.introspect, by: .cli)
             }
-            if let secret {
+            let appKey = created.appKey
+            if let secret = created.introspectionSecret {
                 print("Created resource server \"\(appKey.name)\" (id \(appKey.id)) for company \"\(self.company)\".")
                 print("It introspects with HTTP Basic: the key as user name, the secret as password. Shown only now:")
                 print("secret: \(secret)")
             } else {
                 print("Created app key \"\(appKey.name)\" (id \(appKey.id)) for company \"\(self.company)\". It is shown only now:")
             }
-            print(key)
+            print(created.key)
         }
     }
 
@@ -65,15 +51,7 @@ struct AppCommand: AsyncParsableCommand {
         var key: String
 
         func run() async throws {
-            let revoked = try await self.store.withDatabase { database in
-                let app = try await database.directory.app(digest: SecretDigest.sha256(self.key))
-                let revoked = try await database.directory.revokeAppKey(digest: SecretDigest.sha256(self.key), now: Date())
-                if revoked, let app {
-                    try await database.audit.record(.operator(.appKeyRevoked, companyID: app.company.id, appKeyID: app.appKey.id))
-                }
-                return revoked
-            }
-            guard revoked else { throw CommandError("no live app key matches") }
+            _ = try await self.store.withOperators { try await $0.revokeAppKey(self.key, by: .cli) }
             print("Revoked the app key and every token issued through it.")
         }
     }
@@ -87,10 +65,7 @@ struct AppCommand: AsyncParsableCommand {
         var company: String
 
         func run() async throws {
-            let keys = try await self.store.withDatabase { database in
-                let company = try await database.directory.requireCompany(self.company)
-                return try await database.directory.appKeys(companyID: company.id)
-            }
+            let keys = try await self.store.withOperators { try await $0.appKeys(company: self.company, by: .cli) }
             for key in keys {
                 let state = key.revokedAt.map { "revoked \($0.formatted(.iso8601))" } ?? "live"
                 print("\(key.id)\t\(key.name)\tcreated \(key.createdAt.formatted(.iso8601))\t\(state)")

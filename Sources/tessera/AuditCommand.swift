@@ -30,16 +30,14 @@ struct AuditCommand: AsyncParsableCommand {
         func run() async throws {
             let since = try self.since.map(Self.parseSince)
             guard self.limit > 0 else { throw CommandError("--limit must be positive") }
-            let events = try await self.store.withDatabase { database in
-                var userID: Int64?
-                var companyID: Int64?
-                if let user = self.user {
-                    let (company, found) = try await database.directory.requireUser(user, companyName: self.company)
-                    (companyID, userID) = (company.id, found.id)
-                } else if let company = self.company {
-                    companyID = try await database.directory.requireCompany(company).id
-                }
-                return try await database.audit.events(companyID: companyID, userID: userID, since: since, limit: self.limit)
+            let events = try await self.store.withOperators { operators in
+                try await operators.auditEvents(
+                    user: self.user.map { UserReference(username: $0, company: self.company) },
+                    company: self.company,
+                    since: since,
+                    limit: self.limit,
+                    by: .cli
+                )
             }
             for event in events {
                 let fields: [(String, String?)] = [

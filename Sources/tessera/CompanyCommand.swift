@@ -7,7 +7,7 @@ struct CompanyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "company",
         abstract: "Manage companies (tenants) and their policies.",
-        subcommands: [Create.self, List.self]
+        subcommands: [Create.self, Update.self, Show.self, List.self]
     )
 
     struct Create: AsyncParsableCommand {
@@ -18,73 +18,64 @@ struct CompanyCommand: AsyncParsableCommand {
         @Argument(help: "The company's name, unique.")
         var name: String
 
-        @Flag(name: .customLong("require-2fa"), help: "Every user must pass a verification code.")
-        var requireTwoFactor = false
-
-        @Flag(help: "Every user must pass the security PIN step.")
-        var requirePin = false
-
-        @Option(help: "Access token lifetime in seconds (1 to 86400; default 86400).")
-        var tokenTtl: Int = CompanyPolicy.maximumTokenLifetime
-
-        @Option(help: "Days a password lasts before the user must change it at login (default: no limit).")
-        var passwordMaxAge: Int?
-
-        @Option(help: "The shortest new password, in characters (8 to 128).")
-        var passwordMinLength = PasswordPolicy().minimumLength
-
-        @Flag(help: "Keep a user's other sessions when they change their password or PIN (default: end them).")
-        var keepSessionsOnChange = false
-
-        @Option(help: "Failures of one account from one address, within 15 minutes, that throttle that pair.")
-        var maxFailuresPerDevice = LockoutPolicy().pairFailureLimit
-
-        @Option(help: "Failures of one account, within an hour, that lock it for an hour (NIST caps this at 100).")
-        var maxFailuresPerAccount = LockoutPolicy().accountFailureLimit
-
-        @Option(help: "Failures from one address across accounts, within an hour, before /token answers 429.")
-        var maxFailuresPerAddress = LockoutPolicy().addressFailureLimit
+        @OptionGroup var policy: PolicyOptions
 
         func run() async throws {
-            let name = self.name.trimmingCharacters(in: .whitespaces)
-            guard !name.isEmpty, name.count <= 200 else { throw CommandError("a company needs a name of 1 to 200 characters") }
-            guard (1...CompanyPolicy.maximumTokenLifetime).contains(self.tokenTtl) else {
-                throw CommandError("--token-ttl must be between 1 and \(CompanyPolicy.maximumTokenLifetime) seconds")
-            }
-            for (flag, value) in [
-                ("--max-failures-per-device", self.maxFailuresPerDevice),
-                ("--max-failures-per-account", self.maxFailuresPerAccount),
-                ("--max-failures-per-address", self.maxFailuresPerAddress),
-            ] where !(1...100_000).contains(value) {
-                throw CommandError("\(flag) must be between 1 and 100000")
-            }
-            if let days = self.passwordMaxAge, !(1...3650).contains(days) {
-                throw CommandError("--password-max-age must be between 1 and 3650 days")
-            }
-            guard (8...PasswordPolicy.maximumLength).contains(self.passwordMinLength) else {
-                throw CommandError("--password-min-length must be between 8 and \(PasswordPolicy.maximumLength)")
-            }
-            var lockout = LockoutPolicy()
-            lockout.pairFailureLimit = self.maxFailuresPerDevice
-            lockout.accountFailureLimit = self.maxFailuresPerAccount
-            lockout.addressFailureLimit = self.maxFailuresPerAddress
-            let policy = CompanyPolicy(
-                requireTwoFactor: self.requireTwoFactor,
-                requirePin: self.requirePin,
-                tokenLifetime: self.tokenTtl,
-                lockout: lockout,
-                passwords: PasswordPolicy(
-                    minimumLength: self.passwordMinLength,
-                    maximumAgeDays: self.passwordMaxAge,
-                    revokeSessionsOnChange: !self.keepSessionsOnChange
-                )
-            )
-            let company = try await self.store.withDatabase { database in
-                let company = try await database.directory.createCompany(name: name, policy: policy, now: Date())
-                try await database.audit.record(.operator(.companyCreated, companyID: company.id))
-                return company
+            let company = try await self.store.withOperators { operators in
+                var policy = CompanyPolicy()
+                self.policy.apply(to: &policy)
+                return try await operators.createCompany(name: self.name, policy: policy, by: .cli)
             }
             print("Created company \"\(company.name)\" (id \(company.id)): \(describe(company.policy))")
+        }
+    }
+
+    struct Update: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Change a company's policy: only the options given change. Running nodes apply it within seconds."
+        )
+
+        @OptionGroup var store: StoreOptions
+
+        @Argument(help: "The company's name.")
+        var name: String
+
+        @OptionGroup var policy: PolicyOptions
+
+        func run() async throws {
+            let company = try await self.store.withOperators { operators in
+                try await operators.updateCompany(named: self.name, by: .cli) { self.policy.apply(to: &$0) }
+            }
+            print("Updated company \"\(company.name)\": \(describe(company.policy))")
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print a company's policy.")
+
+        @OptionGroup var store: StoreOptions
+
+        @Argument(help: "The company's name.")
+        var name: String
+
+        func run() async throws {
+            let company = try await self.store.withOperators { try await $0.company(named: self.name, by: .cli) }
+            let policy = company.policy
+            let rows: [(String, String)] = [
+                ("id", "\(company.id)"),
+                ("name", company.name),
+                ("2-FA", policy.requireTwoFactor ? "required" : "per user"),
+                ("PIN", policy.requirePin ? "required" : "not required"),
+                ("token TTL", "\(policy.tokenLifetime) s"),
+                ("lockout", "\(policy.lockout.pairFailureLimit) per device / \(policy.lockout.accountFailureLimit) per account"),
+                ("throttle", "\(policy.lockout.addressFailureLimit) failures per address"),
+                ("passwords", "\(policy.passwords.minimumLength)+ characters"),
+                ("max age", policy.passwords.maximumAgeDays.map { "\($0) days" } ?? "no limit"),
+                ("on change", policy.passwords.revokeSessionsOnChange ? "end other sessions" : "keep other sessions"),
+            ]
+            for (label, value) in rows {
+                print("\(label):".padding(toLength: 12, withPad: " ", startingAt: 0) + value)
+            }
         }
     }
 
@@ -94,11 +85,54 @@ struct CompanyCommand: AsyncParsableCommand {
         @OptionGroup var store: StoreOptions
 
         func run() async throws {
-            let companies = try await self.store.withDatabase { try await $0.directory.companies() }
+            let companies = try await self.store.withOperators { try await $0.companies(by: .cli) }
             for company in companies {
                 print("\(company.id)\t\(company.name)\t\(describe(company.policy))")
             }
         }
+    }
+}
+
+/// The policy flags `company create` and `company update` share. Create applies them over the defaults; update
+/// over the company's current policy, so a flag left out keeps its value.
+struct PolicyOptions: ParsableArguments {
+    @Flag(name: .customLong("require-2fa"), inversion: .prefixedNo, help: "Every user must pass a verification code.")
+    var requireTwoFactor: Bool?
+
+    @Flag(inversion: .prefixedNo, help: "Every user must pass the security PIN step.")
+    var requirePin: Bool?
+
+    @Option(help: "Access token lifetime in seconds (1 to 86400; default 86400).")
+    var tokenTtl: Int?
+
+    @Option(help: "Days a password lasts before the user must change it at login (1 to 3650; 0: no limit, the default).")
+    var passwordMaxAge: Int?
+
+    @Option(help: "The shortest new password, in characters (8 to 128; default 12).")
+    var passwordMinLength: Int?
+
+    @Flag(inversion: .prefixedNo, help: "Keep a user's other sessions when they change their password or PIN (default: end them).")
+    var keepSessionsOnChange: Bool?
+
+    @Option(help: "Failures of one account from one address, within 15 minutes, that throttle that pair (default 10).")
+    var maxFailuresPerDevice: Int?
+
+    @Option(help: "Failures of one account, within an hour, that lock it for an hour (NIST caps this at 100; the default).")
+    var maxFailuresPerAccount: Int?
+
+    @Option(help: "Failures from one address across accounts, within an hour, before /token answers 429 (default 100).")
+    var maxFailuresPerAddress: Int?
+
+    func apply(to policy: inout CompanyPolicy) {
+        if let value = self.requireTwoFactor { policy.requireTwoFactor = value }
+        if let value = self.requirePin { policy.requirePin = value }
+        if let value = self.tokenTtl { policy.tokenLifetime = value }
+        if let value = self.passwordMaxAge { policy.passwords.maximumAgeDays = value == 0 ? nil : value }
+        if let value = self.passwordMinLength { policy.passwords.minimumLength = value }
+        if let value = self.keepSessionsOnChange { policy.passwords.revokeSessionsOnChange = !value }
+        if let value = self.maxFailuresPerDevice { policy.lockout.pairFailureLimit = value }
+        if let value = self.maxFailuresPerAccount { policy.lockout.accountFailureLimit = value }
+        if let value = self.maxFailuresPerAddress { policy.lockout.addressFailureLimit = value }
     }
 }
 
@@ -108,11 +142,4 @@ func describe(_ policy: CompanyPolicy) -> String {
         + "\(policy.lockout.accountFailureLimit) per account / \(policy.lockout.addressFailureLimit) per address, "
         + "passwords of \(policy.passwords.minimumLength)+ characters"
         + (policy.passwords.maximumAgeDays.map { " lasting \($0) days" } ?? "")
-}
-
-extension AuditEvent {
-    /// An operator's action through the CLI.
-    static func `operator`(_ kind: AuditKind, companyID: Int64? = nil, userID: Int64? = nil, appKeyID: Int64? = nil) -> AuditEvent {
-        AuditEvent(at: Date(), kind: kind, companyID: companyID, userID: userID, appKeyID: appKeyID, outcome: "success", actor: "cli")
-    }
 }

@@ -117,7 +117,6 @@ struct Serve: AsyncParsableCommand {
             bcryptCost: self.bcryptCost,
             trustedProxies: self.trustedProxies.compactMap(TrustedProxy.init)
         )
-        let app = try await buildApplication(configuration)
-        try await app.runService()
+        try await serve(configuration)
     }
 }

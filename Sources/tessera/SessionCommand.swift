@@ -22,9 +22,8 @@ struct SessionCommand: AsyncParsableCommand {
         var company: String?
 
         func run() async throws {
-            let sessions = try await self.store.withDatabase { database in
-                let (_, user) = try await database.directory.requireUser(self.user, companyName: self.company)
-                return try await database.accessTokens.sessions(userID: user.id, now: Date())
+            let sessions = try await self.store.withOperators { operators in
+                try await operators.sessions(of: UserReference(username: self.user, company: self.company), by: .cli)
             }
             for session in sessions {
                 let record = session.record
@@ -57,18 +56,14 @@ struct SessionCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let message = try await self.store.withDatabase { database -> String in
+            let message = try await self.store.withOperators { operators -> String in
                 if let id = self.id {
-                    guard try await database.accessTokens.revoke(sessionID: id, userID: nil, at: Date()) else {
-                        throw CommandError("no live session has the id \(id)")
-                    }
-                    try await database.audit.record(.operator(.tokensRevoked))
+                    try await operators.endSession(id: id, by: .cli)
                     return "Ended session \(id)."
                 }
-                let (company, user) = try await database.directory.requireUser(self.user!, companyName: self.company)
-                let count = try await database.accessTokens.revokeAll(userID: user.id, keeping: nil, at: Date())
-                try await database.audit.record(.operator(.tokensRevoked, companyID: company.id, userID: user.id))
-                return "Ended \(count) session(s) of \"\(user.username)\"."
+                let reference = UserReference(username: self.user ?? "", company: self.company)
+                let count = try await operators.endSessions(of: reference, by: .cli)
+                return "Ended \(count) session(s) of \"\(reference.username)\"."
             }
             print(message)
         }

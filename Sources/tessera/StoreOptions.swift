@@ -1,8 +1,9 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Synchronization
+import TesseraBcrypt
 import TesseraCore
-import TesseraServer
 import TesseraStorage
 
 /// The options every command that touches the database shares.
@@ -44,6 +45,81 @@ struct StoreOptions: ParsableArguments {
             throw error
         }
     }
+
+    /// Runs `body` with the operator service on the open database, acting as ``OperatorActor/cli``. Passwords
+    /// are hashed at the cost the server last started with (or `bcryptCost`); the server key is loaded only by
+    /// the actions that need it. A refusal is printed with this command's flags for the fields it names.
+    func withOperators<T>(bcryptCost: UInt8? = nil, _ body: (OperatorService) async throws -> T) async throws -> T {
+        do {
+            return try await self.withDatabase { database in
+                let stored = try await database.setting(TesseraDatabase.bcryptCostSetting).flatMap { UInt8($0) }
+                let cost = bcryptCost ?? stored ?? 10
+                let keyFile = self.secretKeyFile
+                let url = try self.databaseURL()
+                let operators = OperatorService(
+                    stores: database.stores,
+                    hasher: LazyBcrypt(cost: cost),
+                    clock: SystemClock()
+                ) {
+                    KeyedDigester(key: try ServerKeyLoader.load(database: url, keyFile: keyFile))
+                }
+                return try await body(operators)
+            }
+        } catch let error as OperatorError {
+            throw CommandError(error.message(naming: Self.flag))
+        }
+    }
+
+    /// How the commands name the core's fields.
+    static func flag(_ field: OperatorError.Field) -> String {
+        switch field {
+        case .company: "--company"
+        case .companyName, .appName: "name"
+        case .tokenLifetime: "--token-ttl"
+        case .pairFailureLimit: "--max-failures-per-device"
+        case .accountFailureLimit: "--max-failures-per-account"
+        case .addressFailureLimit: "--max-failures-per-address"
+        case .passwordMaxAge: "--password-max-age"
+        case .passwordMinLength: "--password-min-length"
+        case .appKey: "app key"
+        case .username: "username"
+        case .password: "--password"
+        case .email: "--email"
+        case .phone: "--phone"
+        case .twoFactor: "--two-factor"
+        case .pin: "PIN"
+        case .secretQuestion: "--secret-question"
+        case .secretAnswer: "--secret-answer"
+        case .session: "session"
+        case .user: "user"
+        case .role: "--role"
+        case .corsOrigin: "--cors-origin"
+        case .throttleAnswer: "--throttle-answer"
+        }
+    }
+}
+
+/// bcrypt made on first use: most commands never hash, and making one hashes a dummy password first.
+final class LazyBcrypt: PasswordHasher {
+    private let cost: UInt8
+    private let made: Mutex<BcryptPasswordHasher?> = Mutex(nil)
+
+    init(cost: UInt8) {
+        self.cost = cost
+    }
+
+    private var hasher: BcryptPasswordHasher {
+        self.made.withLock { made in
+            if let made { return made }
+            let hasher = BcryptPasswordHasher(cost: self.cost)
+            made = hasher
+            return hasher
+        }
+    }
+
+    func hash(_ password: String) async throws -> String { try await self.hasher.hash(password) }
+    func verify(_ password: String, against hash: String) async throws -> Bool { try await self.hasher.verify(password, against: hash) }
+    func verifyDummy(_ password: String) async throws { try await self.hasher.verifyDummy(password) }
 }
 
 /// An operator mistake, printed as `Error: …` with a non-zero exit and no stack trace.
@@ -52,36 +128,5 @@ struct CommandError: Error, CustomStringConvertible {
 
     init(_ description: String) {
         self.description = description
-    }
-}
-
-extension DirectoryStore {
-    /// The company named `name`, or a clear error.
-    func requireCompany(_ name: String) async throws -> Company {
-        guard let company = try await self.company(named: name) else {
-            throw CommandError("no company is named \"\(name)\" (see `tessera company list`)")
-        }
-        return company
-    }
-
-    /// The user `username`, in `companyName` when given, else in the only company that has one by that name.
-    func requireUser(_ username: String, companyName: String?) async throws -> (Company, User) {
-        let companies: [Company]
-        if let companyName {
-            companies = [try await self.requireCompany(companyName)]
-        } else {
-            companies = try await self.companies()
-        }
-        var found: [(Company, User)] = []
-        for company in companies {
-            if let user = try await self.user(companyID: company.id, usernameKey: Username.key(username)) {
-                found.append((company, user))
-            }
-        }
-        guard let first = found.first else { throw CommandError("no user is named \"\(username)\"") }
-        guard found.count == 1 else {
-            throw CommandError("several companies have a user \"\(username)\": name one with --company")
-        }
-        return first
     }
 }

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import TesseraCore
-import TesseraServer
 
 /// `tessera user …`: traders' accounts.
 struct UserCommand: AsyncParsableCommand {
@@ -54,54 +53,23 @@ struct UserCommand: AsyncParsableCommand {
         @Option var salutation: String?
         @Option var suffix: String?
 
-        func run() async throws {
-            guard Username.isAcceptable(self.username) else {
-                throw CommandError("a username needs 1 to \(Username.maximumLength) bytes and no control characters")
-            }
-            let password = try self.readPassword()
-            let email = try self.email.map(Contact.email)
-            let phone = try self.phone.map(Contact.phone)
-            guard let method = TwoFactorMethod(rawValue: self.twoFactor) else {
-                throw CommandError("--two-factor must be none, email, sms or totp")
-            }
-            if method == .email && email == nil { throw CommandError("--two-factor email needs --email") }
-            if method == .sms && phone == nil { throw CommandError("--two-factor sms needs --phone") }
-            if let pin = self.pin, !Pin.isAcceptable(pin) { throw CommandError("a PIN is 4 to 12 digits") }
-            switch (self.secretQuestion, self.secretAnswer) {
-            case (nil, nil): break
-            case (.some(let question), .some(let answer)):
-                guard !question.trimmingCharacters(in: .whitespaces).isEmpty, question.count <= 200,
-                    !answer.trimmingCharacters(in: .whitespaces).isEmpty
-                else { throw CommandError("a secret question and its answer must not be empty (question: at most 200 characters)") }
-            default: throw CommandError("give --secret-question and --secret-answer together")
-            }
-            let key = try self.store.serverKey()
+        @Option(help: "bcrypt cost to hash the password at (default: the cost the server last started with, else 10).")
+        var bcryptCost: UInt8?
 
-            let (user, enrolment) = try await self.store.withDatabase { database in
-                let company = try await database.directory.requireCompany(self.company)
-                if company.policy.requireTwoFactor && method != .totp && email == nil && phone == nil {
-                    throw CommandError("company \"\(company.name)\" requires 2-FA: give the user --email, --phone or --two-factor totp")
-                }
-                let problems = PasswordRules.problems(
-                    password,
-                    confirmation: nil,
-                    username: self.username,
-                    policy: company.policy.passwords
-                )
-                guard problems.isEmpty else {
-                    throw CommandError(problems.map { $0.message(company.policy.passwords) }.joined(separator: " "))
-                }
-                let hash = try await BcryptPasswordHasher().hash(password)
-                let user = try await database.directory.createUser(
-                    NewUser(
-                        companyID: company.id,
+        func run() async throws {
+            let password = try self.readPassword()
+            let (user, enrolment) = try await self.store.withOperators(bcryptCost: self.bcryptCost) { operators in
+                try await operators.createUser(
+                    UserDraft(
+                        company: self.company,
                         username: self.username,
-                        passwordHash: hash,
-                        email: email,
-                        phone: phone,
-                        // An authenticator user is one from the start: should storing the secret below fail, the
-                        // login fails closed (no secret, no second factor) instead of asking for the password only.
-                        twoFactor: method,
+                        password: password,
+                        email: self.email,
+                        phone: self.phone,
+                        twoFactor: try TwoFactorMethod.parse(self.twoFactor),
+                        pin: self.pin,
+                        secretQuestion: self.secretQuestion,
+                        secretAnswer: self.secretAnswer,
                         profile: UserProfile(
                             firstName: self.firstName,
                             middleName: self.middleName,
@@ -110,32 +78,8 @@ struct UserCommand: AsyncParsableCommand {
                             suffix: self.suffix
                         )
                     ),
-                    now: Date()
+                    by: .cli
                 )
-                if let pin = self.pin {
-                    try await database.directory.setPinDigest(
-                        userID: user.id,
-                        digest: KeyedDigester(key: key).pinDigest(pin, userID: user.id)
-                    )
-                }
-                if let question = self.secretQuestion, let answer = self.secretAnswer {
-                    try await database.directory.setSecretQuestion(
-                        userID: user.id,
-                        question: question.trimmingCharacters(in: .whitespaces),
-                        answerDigest: KeyedDigester(key: key).secretAnswerDigest(answer, userID: user.id)
-                    )
-                }
-                var enrolment: AuthenticatorEnrolment?
-                if method == .totp {
-                    enrolment = try await AuthenticatorService(
-                        directory: database.directory,
-                        audit: database.audit,
-                        secrets: KeyedDigester(key: key),
-                        clock: SystemClock()
-                    ).enrol(userID: user.id, issuer: company.name, account: user.username)
-                }
-                try await database.audit.record(.operator(.userCreated, companyID: company.id, userID: user.id))
-                return (user, enrolment)
             }
             print("Created user \"\(user.username)\" (id \(user.id)) in company \"\(self.company)\".")
             if let enrolment { enrolment.printOnce() }
@@ -167,10 +111,7 @@ struct UserCommand: AsyncParsableCommand {
         var company: String
 
         func run() async throws {
-            let users = try await self.store.withDatabase { database in
-                let company = try await database.directory.requireCompany(self.company)
-                return try await database.directory.users(companyID: company.id)
-            }
+            let users = try await self.store.withOperators { try await $0.users(company: self.company, by: .cli) }
             for user in users {
                 print(
                     "\(user.id)\t\(user.username)\t\(user.email ?? "-")\t\(user.phone ?? "-")\t2fa=\(user.twoFactor.rawValue)\t"
@@ -188,9 +129,7 @@ struct UserCommand: AsyncParsableCommand {
         @OptionGroup var selection: UserSelection
 
         func run() async throws {
-            let (company, user) = try await self.store.withDatabase {
-                try await self.selection.resolve(in: $0.directory)
-            }
+            let (company, user) = try await self.store.withOperators { try await $0.user(self.selection.reference, by: .cli) }
             let rows: [(String, String)] = [
                 ("id", "\(user.id)"),
                 ("username", user.username),
@@ -221,12 +160,7 @@ struct UserCommand: AsyncParsableCommand {
         @OptionGroup var selection: UserSelection
 
         func run() async throws {
-            let user = try await self.store.withDatabase { database in
-                let (company, user) = try await self.selection.resolve(in: database.directory)
-                try await database.directory.setUserDisabled(id: user.id, at: Date())
-                try await database.audit.record(.operator(.userDisabled, companyID: company.id, userID: user.id))
-                return user
-            }
+            let user = try await self.store.withOperators { try await $0.setDisabled(self.selection.reference, true, by: .cli) }
             print("Disabled user \"\(user.username)\".")
         }
     }
@@ -239,12 +173,7 @@ struct UserCommand: AsyncParsableCommand {
         @OptionGroup var selection: UserSelection
 
         func run() async throws {
-            let user = try await self.store.withDatabase { database in
-                let (company, user) = try await self.selection.resolve(in: database.directory)
-                try await database.directory.setUserDisabled(id: user.id, at: nil)
-                try await database.audit.record(.operator(.userEnabled, companyID: company.id, userID: user.id))
-                return user
-            }
+            let user = try await self.store.withOperators { try await $0.setDisabled(self.selection.reference, false, by: .cli) }
             print("Enabled user \"\(user.username)\".")
         }
     }
@@ -261,14 +190,7 @@ extension UserCommand {
         @OptionGroup var selection: UserSelection
 
         func run() async throws {
-            let lifted = try await self.store.withDatabase { database in
-                let (company, user) = try await self.selection.resolve(in: database.directory)
-                let lifted = try await database.attempts.unlock(companyID: company.id, usernameKey: user.usernameKey)
-                if lifted {
-                    try await database.audit.record(.operator(.accountUnlocked, companyID: company.id, userID: user.id))
-                }
-                return lifted
-            }
+            let lifted = try await self.store.withOperators { try await $0.unlock(self.selection.reference, by: .cli) }
             print(lifted ? "Unlocked user \"\(self.selection.username)\"." : "User \"\(self.selection.username)\" was not locked or throttled.")
         }
     }
@@ -286,11 +208,7 @@ extension UserCommand {
         @OptionGroup var selection: UserSelection
 
         func run() async throws {
-            try await self.store.withDatabase { database in
-                let (company, user) = try await self.selection.resolve(in: database.directory)
-                try await database.directory.expirePassword(userID: user.id)
-                try await database.audit.record(.operator(.passwordExpired, companyID: company.id, userID: user.id))
-            }
+            try await self.store.withOperators { try await $0.expirePassword(self.selection.reference, by: .cli) }
             print("The password of \"\(self.selection.username)\" has expired: the next login must change it.")
         }
     }
@@ -308,18 +226,7 @@ extension UserCommand {
         @OptionGroup var selection: UserSelection
 
         func run() async throws {
-            let key = try self.store.serverKey()
-            let enrolment = try await self.store.withDatabase { database in
-                let (company, user) = try await self.selection.resolve(in: database.directory)
-                let enrolment = try await AuthenticatorService(
-                    directory: database.directory,
-                    audit: database.audit,
-                    secrets: KeyedDigester(key: key),
-                    clock: SystemClock()
-                ).enrol(userID: user.id, issuer: company.name, account: user.username)
-                try await database.audit.record(.operator(.authenticatorEnrolled, companyID: company.id, userID: user.id))
-                return enrolment
-            }
+            let enrolment = try await self.store.withOperators { try await $0.enrolAuthenticator(self.selection.reference, by: .cli) }
             print("\"\(self.selection.username)\" now logs in with an authenticator code; the previous secret no longer works.")
             enrolment.printOnce()
         }
@@ -335,28 +242,6 @@ extension AuthenticatorEnrolment {
     }
 }
 
-/// Validation of contact details an operator types.
-enum Contact {
-    static func email(_ text: String) throws -> String {
-        let email = text.trimmingCharacters(in: .whitespaces)
-        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !parts[1].hasPrefix("."),
-            !parts[1].hasSuffix("."), email.count <= 254,
-            !email.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.value < 0x20 })
-        else { throw CommandError("\"\(text)\" is not an email address") }
-        return email
-    }
-
-    static func phone(_ text: String) throws -> String {
-        let compact = text.filter { !" -().".contains($0) }
-        let digits = compact.hasPrefix("+") ? compact.dropFirst() : Substring(compact)
-        guard (7...15).contains(digits.count), digits.allSatisfy({ $0.isASCII && $0.isNumber }) else {
-            throw CommandError("\"\(text)\" is not a phone number (use the international form, e.g. +15551234567)")
-        }
-        return compact.hasPrefix("+") ? compact : "+" + compact
-    }
-}
-
 /// The user a command acts on: a username, and the company when several have a user by that name.
 struct UserSelection: ParsableArguments {
     @Argument(help: "The username.")
@@ -365,7 +250,5 @@ struct UserSelection: ParsableArguments {
     @Option(help: "The company, when several have a user by this name.")
     var company: String?
 
-    func resolve(in directory: any DirectoryStore) async throws -> (Company, User) {
-        try await directory.requireUser(self.username, companyName: self.company)
-    }
+    var reference: UserReference { UserReference(username: self.username, company: self.company) }
 }

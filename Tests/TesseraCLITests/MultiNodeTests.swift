@@ -213,7 +213,7 @@ import FoundationNetworking
 
     // MARK: Durability
 
-    @Test(arguments: TestBackend.allCases) func aNodeKilledMidBurstLostNoAnsweredToken(_ backend: TestBackend) async throws {
+    @Test(arguments: TestBackend.sql) func aNodeKilledMidBurstLostNoAnsweredToken(_ backend: TestBackend) async throws {
         defer { try? FileManager.default.removeItem(at: self.directory) }
         try await TestDatabase.with(backend) { database in
             let appKey = try self.seed(database.argument, maxFailuresPerDevice: 1000)

@@ -32,46 +32,26 @@ public struct CredentialService: Sendable {
     /// The username key wrong reset codes are counted under (no user is known when a code is wrong).
     static let resetCodeAccount = "#reset-code"
 
-    let directory: any DirectoryStore
-    let tickets: any TicketStore
-    let accessTokens: any AccessTokenStore
-    let resetCodes: any ResetCodeStore
-    let attempts: any AttemptStore
-    let audit: any AuditLog
-    let hasher: any PasswordHasher
-    let sender: any CodeSender
-    let clock: any WallClock
-    let secrets: KeyedDigester
-    let generator: any SecretGenerator
-    let limits: LoginLimits
+    let stores: TesseraStores
+    let environment: ServiceEnvironment
 
-    public init(
-        directory: any DirectoryStore,
-        tickets: any TicketStore,
-        accessTokens: any AccessTokenStore,
-        resetCodes: any ResetCodeStore,
-        attempts: any AttemptStore,
-        audit: any AuditLog,
-        hasher: any PasswordHasher,
-        sender: any CodeSender,
-        clock: any WallClock,
-        secrets: KeyedDigester,
-        generator: any SecretGenerator = SecureRandom(),
-        limits: LoginLimits = LoginLimits()
-    ) {
-        self.directory = directory
-        self.tickets = tickets
-        self.accessTokens = accessTokens
-        self.resetCodes = resetCodes
-        self.attempts = attempts
-        self.audit = audit
-        self.hasher = hasher
-        self.sender = sender
-        self.clock = clock
-        self.secrets = secrets
-        self.generator = generator
-        self.limits = limits
+    public init(stores: TesseraStores, environment: ServiceEnvironment) {
+        self.stores = stores
+        self.environment = environment
     }
+
+    var directory: any DirectoryStore { self.stores.directory }
+    var tickets: any TicketStore { self.stores.tickets }
+    var accessTokens: any AccessTokenStore { self.stores.accessTokens }
+    var resetCodes: any ResetCodeStore { self.stores.resetCodes }
+    var attempts: any AttemptStore { self.stores.attempts }
+    var audit: any AuditLog { self.stores.audit }
+    var hasher: any PasswordHasher { self.environment.hasher }
+    var sender: any CodeSender { self.environment.sender }
+    var clock: any WallClock { self.environment.clock }
+    var secrets: KeyedDigester { self.environment.secrets }
+    var generator: any SecretGenerator { self.environment.generator }
+    var limits: LoginLimits { self.environment.limits }
 
     // MARK: Passwords
 
@@ -111,12 +91,20 @@ public struct CredentialService: Sendable {
             address: client.address,
             at: now
         )
-        let reserved = try await self.attempts.reserveAttempt(attempt, limits: guardian.limits(at: now))
-        guard reserved, try await self.hasher.verify(old, against: user.passwordHash) else {
-            if !reserved { try await self.hasher.verifyDummy(old) }
+        switch try await self.attempts.judge(
+            attempt,
+            limits: guardian.limits(at: now),
+            check: { try await self.hasher.verify(old, against: user.passwordHash) }
+        ) {
+        case .right:
+            break
+        case .wrong:
+            throw CredentialError.incorrectPassword
+        case .refused:
+            // Throttled or locked: the time of a verification is spent all the same, and the answer is a wrong one's.
+            try await self.hasher.verifyDummy(old)
             throw CredentialError.incorrectPassword
         }
-        try await self.attempts.forgetAttempt(id: attempt.id)
         try await self.validateNewPassword(new, confirmation: confirmation, for: user, policy: app.company.policy.passwords)
         try await self.storePassword(new, for: user, app: app, client: client, keeping: identity.token.digest)
     }
@@ -216,13 +204,20 @@ public struct CredentialService: Sendable {
                 address: client.address,
                 at: self.clock.now
             )
-            let reserved = try await self.attempts.reserveAttempt(attempt, limits: guardian.limits(at: self.clock.now))
             let given = answer.map { self.secrets.secretAnswerDigest($0, userID: user.id) } ?? ""
-            guard reserved, SecretDigest.constantTimeEquals(given, expected) else {
-                await self.record(.resetRequested, app: app, userID: user.id, client: client, outcome: reserved ? "incorrect answer" : "throttled")
+            let judgement = try await self.attempts.judge(attempt, limits: guardian.limits(at: self.clock.now)) {
+                SecretDigest.constantTimeEquals(given, expected)
+            }
+            guard judgement == .right else {
+                await self.record(
+                    .resetRequested,
+                    app: app,
+                    userID: user.id,
+                    client: client,
+                    outcome: judgement == .wrong ? "incorrect answer" : "throttled"
+                )
                 throw CredentialError.incorrectAnswer
             }
-            try await self.attempts.forgetAttempt(id: attempt.id)
         }
         guard let (channel, destination) = Self.channel(of: user) else { return }
         let now = self.clock.now
@@ -274,12 +269,19 @@ public struct CredentialService: Sendable {
             addressSince: BruteForceGuard(policy: app.company.policy.lockout).addressSince(now),
             addressLimit: app.company.policy.lockout.addressFailureLimit
         )
-        guard try await self.attempts.reserveAttempt(attempt, limits: limits) else { throw CredentialError.invalidCode }
-        guard code.utf8.count == self.limits.codeDigits, code.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
-            let stored = try await self.resetCodes.takeResetCode(digest: self.secrets.resetCodeDigest(code, companyID: app.company.id), now: now),
-            let user = try await self.directory.user(id: stored.userID), !user.isDisabled
-        else { throw CredentialError.invalidCode }
-        try await self.attempts.forgetAttempt(id: attempt.id)
+        var redeemed: (ResetCode, User)?
+        let judgement = try await self.attempts.judge(attempt, limits: limits) {
+            guard code.utf8.count == self.limits.codeDigits, code.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+                let stored = try await self.resetCodes.takeResetCode(
+                    digest: self.secrets.resetCodeDigest(code, companyID: app.company.id),
+                    now: now
+                ),
+                let user = try await self.directory.user(id: stored.userID), !user.isDisabled
+            else { return false }
+            redeemed = (stored, user)
+            return true
+        }
+        guard judgement == .right, let (_, user) = redeemed else { throw CredentialError.invalidCode }
         let token = self.generator.token()
         try await self.tickets.insert(
             Ticket(

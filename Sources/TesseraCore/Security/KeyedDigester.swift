@@ -1,3 +1,5 @@
+import Foundation
+
 /// The keyed digests of guessable secrets, each bound to what it belongs to, so that a digest copied from one
 /// row never verifies in another.
 public struct KeyedDigester: Sendable {

@@ -1,0 +1,67 @@
+import Foundation
+
+/// The ranges an operator may set a company's policy within, whoever sets it (the CLI or the admin API).
+extension CompanyPolicy {
+    /// The most failures a limit may be set to.
+    public static let maximumFailureLimit = 100_000
+    /// The longest password age, in days.
+    public static let maximumPasswordAgeDays = 3650
+    /// The shortest minimum length a company may ask for.
+    public static let minimumPasswordLength = 8
+
+    /// Throws the first value out of range.
+    public func validate() throws(OperatorError) {
+        guard (1...Self.maximumTokenLifetime).contains(self.tokenLifetime) else {
+            throw OperatorError(.invalid, "\(.tokenLifetime) must be between 1 and \(Self.maximumTokenLifetime) seconds")
+        }
+        let limits: [(OperatorError.Field, Int)] = [
+            (.pairFailureLimit, self.lockout.pairFailureLimit),
+            (.accountFailureLimit, self.lockout.accountFailureLimit),
+            (.addressFailureLimit, self.lockout.addressFailureLimit),
+        ]
+        for (field, value) in limits where !(1...Self.maximumFailureLimit).contains(value) {
+            throw OperatorError(.invalid, "\(field) must be between 1 and \(Self.maximumFailureLimit)")
+        }
+        if let days = self.passwords.maximumAgeDays, !(1...Self.maximumPasswordAgeDays).contains(days) {
+            throw OperatorError(.invalid, "\(.passwordMaxAge) must be between 1 and \(Self.maximumPasswordAgeDays) days")
+        }
+        guard (Self.minimumPasswordLength...PasswordPolicy.maximumLength).contains(self.passwords.minimumLength) else {
+            throw OperatorError(.invalid, "\(.passwordMinLength) must be between \(Self.minimumPasswordLength) and \(PasswordPolicy.maximumLength)")
+        }
+    }
+}
+
+extension CompanyPolicy {
+    /// What differs from `other`, as `name: old → new` pairs for the audit trail (no secrets live in a policy).
+    public func changes(to other: CompanyPolicy) -> String {
+        let fields: [(String, String, String)] = [
+            ("requireTwoFactor", "\(self.requireTwoFactor)", "\(other.requireTwoFactor)"),
+            ("requirePin", "\(self.requirePin)", "\(other.requirePin)"),
+            ("tokenLifetime", "\(self.tokenLifetime)", "\(other.tokenLifetime)"),
+            ("pairFailureLimit", "\(self.lockout.pairFailureLimit)", "\(other.lockout.pairFailureLimit)"),
+            ("accountFailureLimit", "\(self.lockout.accountFailureLimit)", "\(other.lockout.accountFailureLimit)"),
+            ("addressFailureLimit", "\(self.lockout.addressFailureLimit)", "\(other.lockout.addressFailureLimit)"),
+            ("passwordMinLength", "\(self.passwords.minimumLength)", "\(other.passwords.minimumLength)"),
+            (
+                "passwordMaxAgeDays", self.passwords.maximumAgeDays.map(String.init) ?? "none",
+                other.passwords.maximumAgeDays.map(String.init) ?? "none"
+            ),
+            ("revokeSessionsOnChange", "\(self.passwords.revokeSessionsOnChange)", "\(other.passwords.revokeSessionsOnChange)"),
+        ]
+        return fields.filter { $0.1 != $0.2 }.map { "\($0.0): \($0.1) → \($0.2)" }.joined(separator: ", ")
+    }
+}
+
+/// Names of things operators create: companies and apps.
+enum DisplayName {
+    /// The name trimmed of surrounding spaces, if it has 1 to 200 characters.
+    static func validated(_ name: String, as field: OperatorError.Field, what: String) throws(OperatorError) -> String {
+        let trimmed = name.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty, trimmed.count <= 200,
+            !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+        else {
+            throw OperatorError(.invalid, "\(what) needs a \(field) of 1 to 200 characters")
+        }
+        return trimmed
+    }
+}

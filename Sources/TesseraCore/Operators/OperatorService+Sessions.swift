@@ -1,0 +1,55 @@
+import Foundation
+
+extension OperatorService {
+    // MARK: Sessions
+
+    /// The user's live sessions, newest first.
+    public func sessions(of reference: UserReference, by actor: OperatorActor) async throws -> [Session] {
+        try actor.require(.viewer)
+        let (_, user) = try await self.resolve(reference)
+        return try await self.stores.accessTokens.sessions(userID: user.id, now: self.now)
+    }
+
+    /// Ends one live session by its public id.
+    public func endSession(id: String, by actor: OperatorActor) async throws {
+        try actor.require(.support)
+        guard try await self.stores.accessTokens.revoke(sessionID: id, userID: nil, at: self.now) else {
+            throw OperatorError(.notFound, "no live session has the id \(id)")
+        }
+        try await self.record(.tokensRevoked, by: actor)
+    }
+
+    /// Ends every live session of the user; returns how many.
+    public func endSessions(of reference: UserReference, by actor: OperatorActor) async throws -> Int {
+        try actor.require(.support)
+        let (company, user) = try await self.resolve(reference)
+        let count = try await self.stores.accessTokens.revokeAll(userID: user.id, keeping: nil, at: self.now)
+        try await self.record(.tokensRevoked, by: actor, companyID: company.id, userID: user.id)
+        return count
+    }
+
+    // MARK: Audit
+
+    /// Audit events, newest first: of one user (by reference), or one company, since a time, at most `limit`.
+    public func auditEvents(
+        user: UserReference?,
+        company: String?,
+        since: Date?,
+        limit: Int,
+        by actor: OperatorActor
+    )
+        async throws -> [AuditEvent]
+    {
+        try actor.require(.viewer)
+        guard limit > 0 else { throw OperatorError(.invalid, "the limit must be positive") }
+        var companyID: Int64?
+        var userID: Int64?
+        if let user {
+            let (found, account) = try await self.resolve(user)
+            (companyID, userID) = (found.id, account.id)
+        } else if let company {
+            companyID = try await self.requireCompany(company).id
+        }
+        return try await self.stores.audit.events(companyID: companyID, userID: userID, since: since, limit: limit)
+    }
+}

@@ -1,0 +1,59 @@
+import Synchronization
+
+/// A statement that got no answer in time.
+struct StatementTimeout: Error {}
+
+/// Runs `body`, giving up with ``StatementTimeout`` after `limit` — at `limit`, not when `body` gives up: a
+/// statement already sent to a server that stopped answering does not notice cancellation, so it is left to
+/// finish (or fail with its connection) on its own.
+func withTimeout<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    let outcome = TimeoutRace<T>()
+    return try await withTaskCancellationHandler {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            outcome.start(continuation)
+            let work = Task {
+                do { outcome.finish(.success(try await body())) } catch { outcome.finish(.failure(error)) }
+            }
+            Task {
+                try? await Task.sleep(for: limit)
+                if outcome.finish(.failure(StatementTimeout())) { work.cancel() }
+            }
+        }
+    } onCancel: {
+        outcome.finish(.failure(CancellationError()))
+    }
+}
+
+/// The first of a result, a timeout and a cancellation resumes the waiting caller; the others are dropped.
+private final class TimeoutRace<T: Sendable>: Sendable {
+    private let state = Mutex<(continuation: CheckedContinuation<T, any Error>?, early: Result<T, any Error>?, done: Bool)>((nil, nil, false))
+
+    func start(_ continuation: CheckedContinuation<T, any Error>) {
+        let early: Result<T, any Error>? = self.state.withLock { state in
+            if let early = state.early { return early }
+            state.continuation = continuation
+            return nil
+        }
+        if let early { continuation.resume(with: early) }
+    }
+
+    @discardableResult
+    func finish(_ result: Result<T, any Error>) -> Bool {
+        let continuation: CheckedContinuation<T, any Error>?? = self.state.withLock { state in
+            guard !state.done else { return .none }
+            state.done = true
+            guard let continuation = state.continuation else {
+                state.early = result
+                return .some(nil)
+            }
+            state.continuation = nil
+            return .some(continuation)
+        }
+        switch continuation {
+        case .none: return false
+        case .some(let waiting):
+            waiting?.resume(with: result)
+            return true
+        }
+    }
+}
