@@ -1,6 +1,13 @@
 // swift-tools-version:6.1
 import PackageDescription
 
+/// Every target is built with these: existentials spelled `any`, and members visible only through the modules a
+/// file imports itself.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
 let package = Package(
     name: "tessera",
     platforms: [.macOS(.v14)],
@@ -32,6 +39,16 @@ let package = Package(
             ]
         ),
         .target(
+            name: "TesseraBcrypt",
+            dependencies: [
+                "TesseraCore",
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .target(
             name: "TesseraStorage",
             dependencies: [
                 "TesseraCore",
@@ -49,6 +66,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
@@ -58,9 +76,11 @@ let package = Package(
                 "TesseraCore",
                 "TesseraStorage",
                 "TesseraDelivery",
+                "TesseraBcrypt",
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -81,10 +101,11 @@ let package = Package(
                 "TesseraStorage",
                 "TesseraServer",
                 "TesseraDelivery",
+                "TesseraBcrypt",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "TesseraCoreTests", dependencies: ["TesseraCore"]),
+        .testTarget(name: "TesseraCoreTests", dependencies: ["TesseraCore", "TesseraTestSupport"]),
         .target(
             name: "TesseraTestSupport",
             dependencies: [
@@ -109,10 +130,15 @@ let package = Package(
                 "TesseraDelivery",
                 "TesseraClient",
                 "TesseraHummingbird",
+                "TesseraBcrypt",
                 "TesseraTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
-        .testTarget(name: "TesseraCLITests", dependencies: ["tessera", "TesseraStorage", "TesseraTestSupport"]),
+        .testTarget(name: "TesseraCLITests", dependencies: ["tessera", "TesseraStorage", "TesseraBcrypt", "TesseraTestSupport"]),
     ]
 )
+
+for target in package.targets {
+    target.swiftSettings = (target.swiftSettings ?? []) + swiftSettings
+}

@@ -1,3 +1,4 @@
+import Foundation
 import TesseraCore
 
 /// The words of each message, per purpose. They hold the code and say what it is for — nothing about the

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import Logging
 import NIOCore
+import NIOHTTP1
 import TesseraCore
 
 /// Where SMS messages go: `--sms-webhook URL`, with an optional bearer secret (`--sms-webhook-secret-file`).

@@ -2,7 +2,9 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import Prometheus
 import ServiceLifecycle
+import TesseraBcrypt
 import TesseraCore
 import TesseraDelivery
 import TesseraStorage
@@ -33,6 +35,8 @@ public func buildApplication(_ configuration: ServerConfiguration) async throws 
     do {
         let parts = try buildRouter(configuration, database: database, logger: logger)
         router = parts.router
+        // The operator's commands hash new passwords at the cost this server does.
+        try await database.setSetting(TesseraDatabase.bcryptCostSetting, String(configuration.bcryptCost))
         demo =
             configuration.demo
             ? try await DemoSeed.ensure(in: database.directory, key: key, hasher: parts.hasher, clock: configuration.clock)
@@ -58,105 +62,9 @@ public func buildApplication(_ configuration: ServerConfiguration) async throws 
     )
 }
 
-/// The router of every endpoint on an open database, with the services behind it. `buildApplication` serves it;
-/// tests read its routes (the OpenAPI document must list exactly these).
-///
-/// `configuration.serverKey` must be set.
-public func buildRouter(
-    _ configuration: ServerConfiguration,
-    database: TesseraDatabase,
-    logger: Logger
-) throws -> (router: Router<TesseraRequestContext>, hasher: any PasswordHasher) {
-    guard let key = configuration.serverKey else { preconditionFailure("buildRouter needs the server key") }
-    let metrics = configuration.metrics ?? TesseraMetrics()
-    let hasher = MeteredPasswordHasher(
-        base: configuration.passwordHasher
-            ?? BcryptPasswordHasher(cost: configuration.bcryptCost, maximumWait: configuration.hashingWait),
-        metrics: metrics
-    )
-
-    let sender = try codeSender(configuration, logger: logger)
-
-    let audit = MeteredAuditLog(base: database.audit, metrics: metrics)
-    let apps = AppResolver(directory: database.directory)
-    let login = LoginService(
-        directory: database.directory,
-        transactions: database.transactions,
-        accessTokens: database.accessTokens,
-        tickets: database.tickets,
-        attempts: database.attempts,
-        audit: audit,
-        hasher: hasher,
-        sender: sender,
-        clock: configuration.clock,
-        secrets: KeyedDigester(key: key),
-        generator: configuration.generator
-    )
-    let credentials = CredentialService(
-        directory: database.directory,
-        tickets: database.tickets,
-        accessTokens: database.accessTokens,
-        resetCodes: database.resetCodes,
-        attempts: database.attempts,
-        audit: audit,
-        hasher: hasher,
-        sender: sender,
-        clock: configuration.clock,
-        secrets: KeyedDigester(key: key),
-        generator: configuration.generator
-    )
-    let validator = AccessTokenValidator(
-        accessTokens: database.accessTokens,
-        directory: database.directory,
-        clock: configuration.clock
-    )
-
-    let router = Router(context: TesseraRequestContext.self)
-    router.add(middleware: RequestLogMiddleware(metrics: metrics))
-    router.add(middleware: InputLimitsMiddleware())
-    HealthController(ping: database.ping).addRoutes(to: router)
-    router.get("/metrics") { _, _ in
-        Response(
-            status: .ok,
-            headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-            body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.exposition()))
-        )
-    }
-    TokenController(apps: apps, login: login, trustedProxies: configuration.trustedProxies, metrics: metrics).addRoutes(to: router)
-    let users = UserController(apps: apps, validator: validator, metrics: metrics)
-    users.addRoutes(to: router)
-    CredentialController(apps: apps, users: users, credentials: credentials, trustedProxies: configuration.trustedProxies)
-        .addRoutes(to: router)
-    AuthenticatorController(
-        users: users,
-        authenticators: AuthenticatorService(
-            directory: database.directory,
-            audit: audit,
-            secrets: KeyedDigester(key: key),
-            clock: configuration.clock
-        ),
-        trustedProxies: configuration.trustedProxies
-    ).addRoutes(to: router)
-    SessionController(
-        apps: apps,
-        users: users,
-        sessions: SessionService(accessTokens: database.accessTokens, audit: audit, clock: configuration.clock),
-        introspection: IntrospectionService(
-            directory: database.directory,
-            accessTokens: database.accessTokens,
-            clock: configuration.clock
-        ),
-        trustedProxies: configuration.trustedProxies
-    ).addRoutes(to: router)
-
-    router.get("/openapi.yaml") { _, _ in
-        Response(
-            status: .ok,
-            headers: [.contentType: "application/yaml; charset=utf-8"],
-            body: ResponseBody(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml))
-        )
-    }
-    return (router, hasher)
+/// Builds the server and runs it until SIGTERM or SIGINT, then shuts it down gracefully.
+public func serve(_ configuration: ServerConfiguration) async throws {
+    try await buildApplication(configuration).runService()
 }
 
 /// The sender behind every code and notice: SMTP for email and the webhook for SMS when configured, the outbox

@@ -5,61 +5,67 @@ import TesseraCore
 /// ETNA's credential endpoints around `/token`: password change and reset, PIN setup, security images.
 /// Routes parse and map; ``CredentialService`` decides.
 struct CredentialController: Sendable {
-    let apps: AppResolver
-    let users: UserController
     let credentials: CredentialService
-    let trustedProxies: [TrustedProxy]
 
-    func addRoutes(to router: Router<TesseraRequestContext>) {
-        router.put("/v1.0/users/passwords/reset", use: self.resetPassword)
-        router.put("/v1.0/users/@me/password/change", use: self.changePassword)
-        router.get("/v1.0/assets/security-images", use: self.securityImages)
-        router.post("/v1.0/users/pincode/change", use: self.changePin)
-        router.get("/v1.0/users/password/secret-question", use: self.secretQuestion)
-        router.post("/v1.0/users/password/reset", use: self.requestReset)
-        router.post("/v1.0/users/identifiers/reset/code", use: self.redeemCode)
+    func addRoutes(to routes: RouteGroups) {
+        routes.app.put("/v1.0/users/passwords/reset", use: self.resetPassword)
+        routes.user.put("/v1.0/users/@me/password/change", use: self.changePassword)
+        routes.app.get("/v1.0/assets/security-images", use: self.securityImages)
+        routes.app.post("/v1.0/users/pincode/change", use: self.changePin)
+        routes.app.get("/v1.0/users/password/secret-question", use: self.secretQuestion)
+        routes.app.post("/v1.0/users/password/reset", use: self.requestReset)
+        routes.app.post("/v1.0/users/identifiers/reset/code", use: self.redeemCode)
+    }
+
+    struct ResetPasswordBody: WireBody {
+        static let requiredFields = ["Token", "Password", "PasswordConfirmation"]
+        var token: String
+        var password: String
+        var passwordConfirmation: String
     }
 
     /// `PUT /v1.0/users/passwords/reset {Token, Password, PasswordConfirmation}`.
-    @Sendable func resetPassword(_ request: Request, context: TesseraRequestContext) async throws -> Response {
-        try await self.withApp(request, context: context, required: ["Token", "Password", "PasswordConfirmation"]) { app, fields, client in
+    @Sendable func resetPassword(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let body = try await RequestFields.read(request).decode(ResetPasswordBody.self)
+        return try await Self.refusing {
             try await self.credentials.setPassword(
-                ticket: fields.string("Token")!,
-                password: fields.string("Password")!,
-                confirmation: fields.string("PasswordConfirmation")!,
-                app: app,
-                client: client
+                ticket: body.token,
+                password: body.password,
+                confirmation: body.passwordConfirmation,
+                app: context.app,
+                client: context.origin
             )
-            return Wire.envelope(.ok, model: nil)
         }
     }
 
+    struct ChangePasswordBody: WireBody {
+        static let requiredFields = ["OldPassword", "Password", "PasswordConfirm"]
+        var oldPassword: String
+        var password: String
+        var passwordConfirm: String
+    }
+
     /// `PUT /v1.0/users/@me/password/change {OldPassword, Password, PasswordConfirm}` with a bearer token.
-    @Sendable func changePassword(_ request: Request, context: TesseraRequestContext) async throws -> Response {
-        let identity: AuthenticatedUser
-        switch try await self.users.authenticate(request) {
-        case .success(let found): identity = found
-        case .failure(let refusal): return refusal.response
-        }
-        return try await self.withApp(request, context: context, required: ["OldPassword", "Password", "PasswordConfirm"]) { app, fields, client in
+    @Sendable func changePassword(_ request: Request, context: UserRequestContext) async throws -> Response {
+        let body = try await RequestFields.read(request).decode(ChangePasswordBody.self)
+        return try await Self.refusing {
             try await self.credentials.changePassword(
-                identity,
-                old: fields.string("OldPassword")!,
-                new: fields.string("Password")!,
-                confirmation: fields.string("PasswordConfirm")!,
-                app: app,
-                client: client
+                context.identity,
+                old: body.oldPassword,
+                new: body.password,
+                confirmation: body.passwordConfirm,
+                app: context.app,
+                client: context.origin
             )
-            return Wire.envelope(.ok, model: nil)
         }
     }
 
     /// `GET /v1.0/assets/security-images` with a PIN-setup (or PIN-reset) ticket as the bearer.
-    @Sendable func securityImages(_ request: Request, context: TesseraRequestContext) async throws -> Response {
-        try await self.withApp(request, context: context, required: []) { app, _, _ in
+    @Sendable func securityImages(_ request: Request, context: AppRequestContext) async throws -> Response {
+        do {
             let images = try await self.credentials.securityImages(
                 ticket: BearerToken.parse(request.credential(.authorization)) ?? "",
-                app: app
+                app: context.app
             )
             let model =
                 "["
@@ -67,82 +73,94 @@ struct CredentialController: Sendable {
                     JSONText.object(["FileName": .string(image.fileName), "Content": .string(image.png.base64EncodedString())])
                 }.joined(separator: ",") + "]"
             return Wire.envelope(.ok, model: model)
+        } catch let error as CredentialError {
+            return Self.response(for: error)
         }
     }
 
+    struct ChangePinBody: WireBody {
+        static let requiredFields = ["Token", "Pin"]
+        var token: String
+        var pin: String
+        var imageName: String?
+        var personalPhrase: String?
+    }
+
     /// `POST /v1.0/users/pincode/change {Token, Pin, ImageName, PersonalPhrase}`.
-    @Sendable func changePin(_ request: Request, context: TesseraRequestContext) async throws -> Response {
-        try await self.withApp(request, context: context, required: ["Token", "Pin"]) { app, fields, client in
+    @Sendable func changePin(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let body = try await RequestFields.read(request).decode(ChangePinBody.self)
+        return try await Self.refusing {
             try await self.credentials.setPin(
-                ticket: fields.string("Token")!,
-                pin: fields.string("Pin")!,
-                imageName: fields.string("ImageName"),
-                phrase: fields.string("PersonalPhrase"),
-                app: app,
-                client: client
+                ticket: body.token,
+                pin: body.pin,
+                imageName: body.imageName,
+                phrase: body.personalPhrase,
+                app: context.app,
+                client: context.origin
             )
-            return Wire.envelope(.ok, model: nil)
         }
     }
 
     /// `GET /v1.0/users/password/secret-question?username=`: the question, or an empty `Model`.
-    @Sendable func secretQuestion(_ request: Request, context: TesseraRequestContext) async throws -> Response {
-        guard let app = try await self.apps.resolve(request.credential(.etAppKey)) else { return Wire.appKeyError }
+    @Sendable func secretQuestion(_ request: Request, context: AppRequestContext) async throws -> Response {
         guard let username = request.uri.queryParameters["username"].map(String.init), !username.isEmpty else {
             return Wire.modelState(["username"])
         }
-        let question = try await self.credentials.secretQuestion(username: username, app: app)
+        let question = try await self.credentials.secretQuestion(username: username, app: context.app)
         return Wire.envelope(.ok, model: JSONText.render(.string(question ?? "")))
+    }
+
+    struct RequestResetBody: WireBody {
+        static let requiredFields = ["User"]
+        var user: String
+        var secretQuestionAnswer: String?
     }
 
     /// `POST /v1.0/users/password/reset {User, SecretQuestionAnswer}`: emails a reset code. The same answer for
     /// known and unknown users.
-    @Sendable func requestReset(_ request: Request, context: TesseraRequestContext) async throws -> Response {
-        try await self.withApp(request, context: context, required: ["User"]) { app, fields, client in
+    @Sendable func requestReset(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let body = try await RequestFields.read(request).decode(RequestResetBody.self)
+        return try await Self.refusing {
             try await self.credentials.requestReset(
-                username: fields.string("User")!,
-                answer: fields.string("SecretQuestionAnswer"),
-                app: app,
-                client: client
+                username: body.user,
+                answer: body.secretQuestionAnswer,
+                app: context.app,
+                client: context.origin
             )
-            return Wire.envelope(.ok, model: nil)
         }
     }
 
+    struct RedeemCodeBody: WireBody {
+        static let requiredFields = ["Code", "Identifier"]
+        var code: String
+        var identifier: String
+    }
+
     /// `POST /v1.0/users/identifiers/reset/code {Code, Identifier}`: a one-time token in `Model`.
-    @Sendable func redeemCode(_ request: Request, context: TesseraRequestContext) async throws -> Response {
-        try await self.withApp(request, context: context, required: ["Code", "Identifier"]) { app, fields, client in
-            let purpose: TicketPurpose
-            switch fields.string("Identifier")! {
-            case "ResetPassword": purpose = .resetPassword
-            case "ResetPinCode": purpose = .resetPin
-            default:
-                return Wire.refusal([("ErrorInvalidIdentifier", "Identifier must be ResetPassword or ResetPinCode.")])
-            }
-            let token = try await self.credentials.redeemResetCode(fields.string("Code")!, purpose: purpose, app: app, client: client)
+    @Sendable func redeemCode(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let body = try await RequestFields.read(request).decode(RedeemCodeBody.self)
+        let purpose: TicketPurpose
+        switch body.identifier {
+        case "ResetPassword": purpose = .resetPassword
+        case "ResetPinCode": purpose = .resetPin
+        default:
+            return Wire.refusal([("ErrorInvalidIdentifier", "Identifier must be ResetPassword or ResetPinCode.")])
+        }
+        do {
+            let token = try await self.credentials.redeemResetCode(body.code, purpose: purpose, app: context.app, client: context.origin)
             return Wire.envelope(.ok, model: JSONText.render(.string(token)))
+        } catch let error as CredentialError {
+            return Self.response(for: error)
         }
     }
 
     // MARK: Shared shape
 
-    /// Resolves the app key, reads the JSON body, refuses missing fields with `ModelState`, and maps the
-    /// service's refusals to ETNA's error codes.
-    private func withApp(
-        _ request: Request,
-        context: TesseraRequestContext,
-        required: [String],
-        _ body: (ResolvedApp, RequestFields, RequestOrigin) async throws -> Response
-    ) async throws -> Response {
-        guard let app = try await self.apps.resolve(request.credential(.etAppKey)) else { return Wire.appKeyError }
-        let fields = required.isEmpty ? nil : try await RequestFields.read(request, context: context)
-        if let fields {
-            let missing = fields.missing(required)
-            guard missing.isEmpty else { return Wire.modelState(missing) }
-        }
-        let client = RequestOrigin(request, context: context, trustedProxies: self.trustedProxies)
+    /// Runs a call whose success is an empty envelope, mapping the service's refusals to ETNA's error codes.
+    private static func refusing(_ body: () async throws -> Void) async throws -> Response {
         do {
-            return try await body(app, fields ?? RequestFields.empty, client)
+            try await body()
+            return Wire.envelope(.ok, model: nil)
         } catch let error as CredentialError {
             return Self.response(for: error)
         } catch PasswordHashingError.overloaded {
@@ -172,8 +190,4 @@ struct CredentialController: Sendable {
             return Wire.refusal([("ErrorPhraseTooLong", "The personal phrase is at most 100 characters.")])
         }
     }
-}
-
-extension RequestFields {
-    static var empty: RequestFields { RequestFields(values: [:], isObject: false) }
 }

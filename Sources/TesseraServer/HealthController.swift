@@ -1,10 +1,12 @@
 import Hummingbird
+import Logging
 
 /// `GET /healthz` (the process answers) and `GET /readyz` (the database answers too).
 struct HealthController: Sendable {
     let ping: @Sendable () async throws -> Void
 
-    func addRoutes(to router: Router<TesseraRequestContext>) {
+    func addRoutes(to routes: RouteGroups) {
+        let router = routes.open
         router.get("/healthz") { _, _ in
             Wire.json(.ok, JSONText.object(["status": .string("ok")]))
         }

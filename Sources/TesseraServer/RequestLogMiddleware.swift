@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Logging
 import TesseraStorage
 
 /// One log line and one metric count per request (method, path, status, duration, request id), and a bare
@@ -16,6 +17,10 @@ struct RequestLogMiddleware: RouterMiddleware {
         do {
             response = try await next(request, context)
             status = response.status
+        } catch let refusal as WireRefusal {
+            // A refusal a middleware, a context or a body decoder made in the contract's shape.
+            status = refusal.response.status
+            response = refusal.response
         } catch let error as HTTPError {
             // Hummingbird's own refusals (oversized bodies, unknown routes) in Tessera's JSON shape.
             status = error.status

@@ -5,40 +5,28 @@ import TesseraCore
 /// Ending tokens and looking at them: `DELETE /token`, the user's sessions, and introspection for resource
 /// servers.
 struct SessionController: Sendable {
-    let apps: AppResolver
-    let users: UserController
     let sessions: SessionService
     let introspection: IntrospectionService
-    let trustedProxies: [TrustedProxy]
 
-    func addRoutes(to router: Router<TesseraRequestContext>) {
-        router.delete("/token", use: self.logout)
-        router.post("/token/introspect", use: self.introspect)
-        router.get("/v1.0/users/@me/sessions", use: self.list)
-        router.delete("/v1.0/users/@me/sessions", use: self.endOthers)
-        router.delete("/v1.0/users/@me/sessions/{id}", use: self.endOne)
+    func addRoutes(to routes: RouteGroups) {
+        routes.app.delete("/token", use: self.logout)
+        routes.open.post("/token/introspect", use: self.introspect)
+        routes.user.get("/v1.0/users/@me/sessions", use: self.list)
+        routes.user.delete("/v1.0/users/@me/sessions", use: self.endOthers)
+        routes.user.delete("/v1.0/users/@me/sessions/{id}", use: self.endOne)
     }
 
     /// `DELETE /token` with `Et-App-Key` and the bearer token: `204`, whether or not the token was live.
-    @Sendable func logout(_ request: Request, context: TesseraRequestContext) async throws -> Response {
-        guard let app = try await self.apps.resolve(request.credential(.etAppKey)) else { return Wire.appKeyError }
+    @Sendable func logout(_ request: Request, context: AppRequestContext) async throws -> Response {
         if let token = BearerToken.parse(request.credential(.authorization)) {
-            try await self.sessions.logout(
-                token: token,
-                app: app,
-                client: RequestOrigin(request, context: context, trustedProxies: self.trustedProxies)
-            )
+            try await self.sessions.logout(token: token, app: context.app, client: context.origin)
         }
         return Response(status: .noContent, headers: [.cacheControl: "no-store"])
     }
 
     /// `GET /v1.0/users/@me/sessions`: the user's live sessions, the current one marked.
-    @Sendable func list(_ request: Request, context: TesseraRequestContext) async throws -> Response {
-        let identity: AuthenticatedUser
-        switch try await self.users.authenticate(request) {
-        case .success(let found): identity = found
-        case .failure(let refusal): return refusal.response
-        }
+    @Sendable func list(_ request: Request, context: UserRequestContext) async throws -> Response {
+        let identity = context.identity
         let sessions = try await self.sessions.sessions(of: identity)
         let model =
             "["
@@ -58,40 +46,17 @@ struct SessionController: Sendable {
     }
 
     /// `DELETE /v1.0/users/@me/sessions/{id}`: ends one session of the user.
-    @Sendable func endOne(_ request: Request, context: TesseraRequestContext) async throws -> Response {
-        let identity: AuthenticatedUser
-        switch try await self.users.authenticate(request) {
-        case .success(let found): identity = found
-        case .failure(let refusal): return refusal.response
-        }
-        guard let app = try await self.apps.resolve(request.credential(.etAppKey)) else { return Wire.appKeyError }
+    @Sendable func endOne(_ request: Request, context: UserRequestContext) async throws -> Response {
         let id = context.parameters.get("id") ?? ""
-        guard
-            try await self.sessions.end(
-                session: id,
-                of: identity,
-                app: app,
-                client: RequestOrigin(request, context: context, trustedProxies: self.trustedProxies)
-            )
-        else {
+        guard try await self.sessions.end(session: id, of: context.identity, app: context.app, client: context.origin) else {
             return Wire.refusal([("ErrorSessionNotFound", "No such live session.")], status: .notFound)
         }
         return Wire.envelope(.ok, model: nil)
     }
 
     /// `DELETE /v1.0/users/@me/sessions`: ends every session but the current one.
-    @Sendable func endOthers(_ request: Request, context: TesseraRequestContext) async throws -> Response {
-        let identity: AuthenticatedUser
-        switch try await self.users.authenticate(request) {
-        case .success(let found): identity = found
-        case .failure(let refusal): return refusal.response
-        }
-        guard let app = try await self.apps.resolve(request.credential(.etAppKey)) else { return Wire.appKeyError }
-        let count = try await self.sessions.endOthers(
-            of: identity,
-            app: app,
-            client: RequestOrigin(request, context: context, trustedProxies: self.trustedProxies)
-        )
+    @Sendable func endOthers(_ request: Request, context: UserRequestContext) async throws -> Response {
+        let count = try await self.sessions.endOthers(of: context.identity, app: context.app, client: context.origin)
         return Wire.envelope(.ok, model: String(count))
     }
 
@@ -107,8 +72,8 @@ struct SessionController: Sendable {
                 extraHeaders: [.wwwAuthenticate: "Basic realm=\"tessera\""]
             )
         }
-        let body = try await RequestFields.collect(request)
-        let token = Self.token(in: String(buffer: body), contentType: request.headers[.contentType])
+        // RFC 7662 sends a form; a JSON object is read too.
+        let token = try await RequestFields.read(request, assuming: .form).string("token")
         guard let token, let found = try await self.introspection.introspect(token, for: app) else {
             return Wire.json(.ok, JSONText.object(["active": .bool(false)]))
         }
@@ -135,20 +100,5 @@ struct SessionController: Sendable {
             let colon = text.firstIndex(of: ":")
         else { return nil }
         return (String(text[..<colon]), String(text[text.index(after: colon)...]))
-    }
-
-    /// The `token` of a form body (RFC 7662) or of a JSON object.
-    static func token(in body: String, contentType: String?) -> String? {
-        if contentType?.lowercased().hasPrefix("application/json") == true {
-            let object = (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any]
-            return object?["token"] as? String
-        }
-        for pair in body.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1)
-            if parts.count == 2, parts[0] == "token" {
-                return String(parts[1]).replacingOccurrences(of: "+", with: " ").removingPercentEncoding
-            }
-        }
-        return nil
     }
 }

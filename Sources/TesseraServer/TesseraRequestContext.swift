@@ -1,14 +1,61 @@
 import Hummingbird
 import NIOCore
+import TesseraCore
 
-/// The request context of every Tessera route: Hummingbird's core storage plus the client's socket address.
+/// The request context of every Tessera route: Hummingbird's core storage, the client's socket address, and —
+/// once ``AppKeyMiddleware`` has run — the app behind the request's `Et-App-Key` and the request's origin.
 public struct TesseraRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The peer of the TCP connection.
     public let remoteAddress: SocketAddress?
+    /// The live app of the request's `Et-App-Key`, set by ``AppKeyMiddleware``.
+    public internal(set) var app: ResolvedApp?
+    /// Who is asking (after trusted proxies), set with the app.
+    public internal(set) var origin: RequestOrigin?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.remoteAddress = source.channel.remoteAddress
+    }
+}
+
+/// The context of a route that needs an app key: the app and the origin are there.
+struct AppRequestContext: ChildRequestContext {
+    var coreContext: CoreRequestContextStorage
+    let app: ResolvedApp
+    let origin: RequestOrigin
+    /// The user of the bearer token, set by ``BearerMiddleware``.
+    var identity: AuthenticatedUser?
+
+    init(context: TesseraRequestContext) throws {
+        guard let app = context.app, let origin = context.origin else { throw WireRefusal(Wire.appKeyError) }
+        self.coreContext = context.coreContext
+        self.app = app
+        self.origin = origin
+    }
+}
+
+/// The context of a route that needs a signed-in user: the app, the origin and the bearer token's user.
+struct UserRequestContext: ChildRequestContext {
+    var coreContext: CoreRequestContextStorage
+    let app: ResolvedApp
+    let origin: RequestOrigin
+    let identity: AuthenticatedUser
+
+    init(context: AppRequestContext) throws {
+        guard let identity = context.identity else { throw WireRefusal(Wire.unauthorizedEnvelope) }
+        self.coreContext = context.coreContext
+        self.app = context.app
+        self.origin = context.origin
+        self.identity = identity
+    }
+}
+
+/// A refusal that is already a response on the wire: ``RequestLogMiddleware`` answers it as it is.
+struct WireRefusal: Error {
+    let response: Response
+
+    init(_ response: Response) {
+        self.response = response
     }
 }

@@ -1,21 +1,18 @@
 import Hummingbird
+import Logging
 import TesseraCore
 
 /// `POST /token`: parses the headers, runs the login flow, writes the outcome. No policy lives here.
 struct TokenController: Sendable {
-    let apps: AppResolver
     let login: LoginService
-    let trustedProxies: [TrustedProxy]
     let metrics: TesseraMetrics
 
-    func addRoutes(to router: Router<TesseraRequestContext>) {
-        router.post("/token", use: self.token)
+    func addRoutes(to routes: RouteGroups) {
+        routes.app.post("/token", use: self.token)
     }
 
-    @Sendable func token(_ request: Request, context: TesseraRequestContext) async throws -> Response {
-        guard let app = try await self.apps.resolve(request.credential(.etAppKey)) else {
-            return Wire.appKeyError
-        }
+    @Sendable func token(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let app = context.app
         let loginRequest = LoginRequest(
             username: request.credential(.username),
             password: request.credential(.password),
@@ -23,9 +20,8 @@ struct TokenController: Sendable {
             pin: request.credential(.pinCode),
             interimToken: BearerToken.parse(request.credential(.authorization))
         )
-        let client = RequestOrigin(request, context: context, trustedProxies: self.trustedProxies)
         do {
-            let outcome = try await self.login.login(loginRequest, app: app, client: client)
+            let outcome = try await self.login.login(loginRequest, app: app, origin: context.origin)
             context.logger.info(
                 "token request",
                 metadata: ["company": "\(app.company.id)", "app": "\(app.appKey.id)", "outcome": "\(Self.describe(outcome))"]

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import TesseraCore
 import Testing
 
@@ -23,76 +24,76 @@ import Testing
     }
 
     @Test func enrolmentIsPendingUntilAFirstCodeConfirmsIt() async throws {
-        let world = try await TestWorld.make()
-        defer { world.removeFiles() }
-        try await world.withServer { client in
-            let access = try #require(try await client.login("alice").token)
-            #expect(try await client.json(.post, Self.begin, [:]).status == 401)
-            let started = try await client.json(.post, Self.begin, bearer: access, [:])
-            let model = try #require(started.json["Model"] as? [String: any Sendable])
-            let secret = try #require(model["Secret"] as? String)
-            let totp = TOTP(secret: try #require(Base32.decode(secret)))
-            // Pending: the user still logs in with the password alone.
-            #expect(try await client.login("alice").isSuccess)
-            #expect(try await client.json(.post, Self.confirm, bearer: access, [:]).status == 400)
-            let step = TOTP.step(at: world.clock.now)
-            let wrong = try await client.json(.post, Self.confirm, bearer: access, ["Code": totp.code(step: step + 3)])
-            #expect(wrong.refuses("ErrorInvalidCode"), "\(wrong.body)")
-            #expect(try await client.login("alice").isSuccess)
-            let confirmed = try await client.json(.post, Self.confirm, bearer: access, ["Code": totp.code(step: step)])
-            #expect(confirmed.succeeded)
-            let again = try await client.json(.post, Self.confirm, bearer: access, ["Code": totp.code(step: step)])
-            #expect(again.refuses("ErrorNoPendingEnrolment"), "\(again.body)")
-            #expect(try await client.login("alice").isExpecting("VerificationCode", "Expecting authenticator code"))
+        try await TestWorld.with { world in
+            try await world.withServer { client in
+                let access = try #require(try await client.login("alice").token)
+                #expect(try await client.json(.post, Self.begin, [:]).status == 401)
+                let started = try await client.json(.post, Self.begin, bearer: access, [:])
+                let model = try #require(started.json["Model"] as? [String: any Sendable])
+                let secret = try #require(model["Secret"] as? String)
+                let totp = TOTP(secret: try #require(Base32.decode(secret)))
+                // Pending: the user still logs in with the password alone.
+                #expect(try await client.login("alice").isSuccess)
+                #expect(try await client.json(.post, Self.confirm, bearer: access, [:]).status == 400)
+                let step = TOTP.step(at: world.clock.now)
+                let wrong = try await client.json(.post, Self.confirm, bearer: access, ["Code": totp.code(step: step + 3)])
+                #expect(wrong.refuses("ErrorInvalidCode"), "\(wrong.body)")
+                #expect(try await client.login("alice").isSuccess)
+                let confirmed = try await client.json(.post, Self.confirm, bearer: access, ["Code": totp.code(step: step)])
+                #expect(confirmed.succeeded)
+                let again = try await client.json(.post, Self.confirm, bearer: access, ["Code": totp.code(step: step)])
+                #expect(again.refuses("ErrorNoPendingEnrolment"), "\(again.body)")
+                #expect(try await client.login("alice").isExpecting("VerificationCode", "Expecting authenticator code"))
+            }
         }
     }
 
     @Test func anAuthenticatorCodeLogsInOnceWithinOneStepOfDrift() async throws {
-        let world = try await TestWorld.make()
-        defer { world.removeFiles() }
-        try await world.withServer { client in
-            let (totp, confirmed) = try await Self.enrol("alice", client: client)
-            let first = try await client.login("alice")
-            #expect(first.isExpecting("VerificationCode", "Expecting authenticator code"), "\(first.body)")
-            #expect(try world.messages(to: "alice@example.com").isEmpty, "nothing is sent to an authenticator user")
-            let interim = try #require(first.token)
-            func send(_ step: Int64, _ token: String) async throws -> Answer {
-                try await client.login("alice", [("VerificationCode", totp.code(step: step)), ("Authorization", "Bearer \(token)")])
+        try await TestWorld.with { world in
+            try await world.withServer { client in
+                let (totp, confirmed) = try await Self.enrol("alice", client: client)
+                let first = try await client.login("alice")
+                #expect(first.isExpecting("VerificationCode", "Expecting authenticator code"), "\(first.body)")
+                #expect(try world.messages(to: "alice@example.com").isEmpty, "nothing is sent to an authenticator user")
+                let interim = try #require(first.token)
+                func send(_ step: Int64, _ token: String) async throws -> Answer {
+                    try await client.login("alice", [("VerificationCode", totp.code(step: step)), ("Authorization", "Bearer \(token)")])
+                }
+                // The code that confirmed the enrolment is spent.
+                #expect(try await send(confirmed, interim).isExpecting("VerificationCode", "Invalid verification code"))
+                world.clock.advance(by: 30)
+                // Two steps ahead of the server's clock: refused; one step ahead: accepted.
+                #expect(try await send(confirmed + 3, interim).isExpecting("VerificationCode", "Invalid verification code"))
+                #expect(try await send(confirmed + 2, interim).isSuccess)
+                // The same code in a new login: a replay. An older step: refused too.
+                let next = try #require(try await client.login("alice").token)
+                #expect(try await send(confirmed + 2, next).isExpecting("VerificationCode", "Invalid verification code"))
+                #expect(try await send(confirmed + 1, next).isExpecting("VerificationCode", "Invalid verification code"))
+                world.clock.advance(by: 60)
+                #expect(try await send(confirmed + 3, next).isSuccess)
             }
-            // The code that confirmed the enrolment is spent.
-            #expect(try await send(confirmed, interim).isExpecting("VerificationCode", "Invalid verification code"))
-            world.clock.advance(by: 30)
-            // Two steps ahead of the server's clock: refused; one step ahead: accepted.
-            #expect(try await send(confirmed + 3, interim).isExpecting("VerificationCode", "Invalid verification code"))
-            #expect(try await send(confirmed + 2, interim).isSuccess)
-            // The same code in a new login: a replay. An older step: refused too.
-            let next = try #require(try await client.login("alice").token)
-            #expect(try await send(confirmed + 2, next).isExpecting("VerificationCode", "Invalid verification code"))
-            #expect(try await send(confirmed + 1, next).isExpecting("VerificationCode", "Invalid verification code"))
-            world.clock.advance(by: 60)
-            #expect(try await send(confirmed + 3, next).isSuccess)
         }
     }
 
     @Test func wrongAuthenticatorCodesEndTheTransactionOnTheFifth() async throws {
-        let world = try await TestWorld.make()
-        defer { world.removeFiles() }
-        try await world.withServer { client in
-            let (totp, confirmed) = try await Self.enrol("alice", client: client)
-            let interim = try #require(try await client.login("alice").token)
-            let wrong = totp.code(step: confirmed + 5)
-            for _ in 1...4 {
-                let answer = try await client.login("alice", [("VerificationCode", wrong), ("Authorization", "Bearer \(interim)")])
-                #expect(answer.isExpecting("VerificationCode", "Invalid verification code"), "\(answer.body)")
+        try await TestWorld.with { world in
+            try await world.withServer { client in
+                let (totp, confirmed) = try await Self.enrol("alice", client: client)
+                let interim = try #require(try await client.login("alice").token)
+                let wrong = totp.code(step: confirmed + 5)
+                for _ in 1...4 {
+                    let answer = try await client.login("alice", [("VerificationCode", wrong), ("Authorization", "Bearer \(interim)")])
+                    #expect(answer.isExpecting("VerificationCode", "Invalid verification code"), "\(answer.body)")
+                }
+                let fifth = try await client.login("alice", [("VerificationCode", wrong), ("Authorization", "Bearer \(interim)")])
+                #expect(fifth.isFailure("VerificationCode", "Invalid verification code"), "\(fifth.body)")
+                world.clock.advance(by: 30)
+                let right = try await client.login(
+                    "alice",
+                    [("VerificationCode", totp.code(step: confirmed + 1)), ("Authorization", "Bearer \(interim)")]
+                )
+                #expect(right.isFailure("VerificationCode", "Corrupted ticket"), "\(right.body)")
             }
-            let fifth = try await client.login("alice", [("VerificationCode", wrong), ("Authorization", "Bearer \(interim)")])
-            #expect(fifth.isFailure("VerificationCode", "Invalid verification code"), "\(fifth.body)")
-            world.clock.advance(by: 30)
-            let right = try await client.login(
-                "alice",
-                [("VerificationCode", totp.code(step: confirmed + 1)), ("Authorization", "Bearer \(interim)")]
-            )
-            #expect(right.isFailure("VerificationCode", "Corrupted ticket"), "\(right.body)")
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import NIOSSL
 import TesseraCore
 import TesseraDelivery
@@ -30,13 +31,13 @@ import Testing
         sending sentSecret: String? = nil,
         _ body: @escaping @Sendable (Client, String) async throws -> Void
     ) async throws {
-        let world = try await TestWorld.make()
-        defer { world.removeFiles() }
-        let log = world.directory.appendingPathComponent("sms.jsonl").path
-        let gateway = try HelperProcess.smsGateway(log: log, failing: failing, secret: secret)
-        defer { gateway.stop() }
-        try await world.withServer(smsWebhook: try Self.webhook(port: gateway.port, secret: sentSecret)) { client in
-            try await body(client, log)
+        try await TestWorld.with { world in
+            let log = world.directory.appendingPathComponent("sms.jsonl").path
+            let gateway = try HelperProcess.smsGateway(log: log, failing: failing, secret: secret)
+            defer { gateway.stop() }
+            try await world.withServer(smsWebhook: try Self.webhook(port: gateway.port, secret: sentSecret)) { client in
+                try await body(client, log)
+            }
         }
     }
 
@@ -64,87 +65,87 @@ import Testing
     }
 
     @Test func theLoginCodeArrivesOverRealSMTPAndCompletesTwoFactor() async throws {
-        let world = try await TestWorld.make()
-        defer { world.removeFiles() }
-        let mailbox = world.directory.appendingPathComponent("mailbox.jsonl").path
-        let server = try HelperProcess.smtp(mailbox: mailbox, auth: "tessera:p@ss word")
-        defer { server.stop() }
-        try await world.withServer(smtp: try Self.smtp(port: server.port, credentials: "tessera:p%40ss%20word@")) { client in
-            let first = try await client.login("bob")
-            #expect(first.isExpecting("VerificationCode", "Expecting confirmation code"), "\(first.body)")
-            let interim = try #require(first.token)
-            let code = try Self.emailedCode(mailbox, to: "bob@example.com")
-            #expect(try HelperProcess.lines(mailbox).last?["authenticated"] as? Bool == true)
-            #expect(try world.codes(to: "bob@example.com").isEmpty, "email goes by SMTP, not to the outbox")
-            let second = try await client.login("bob", [("VerificationCode", code), ("Authorization", "Bearer \(interim)")])
-            #expect(second.isSuccess, "\(second.body)")
+        try await TestWorld.with { world in
+            let mailbox = world.directory.appendingPathComponent("mailbox.jsonl").path
+            let server = try HelperProcess.smtp(mailbox: mailbox, auth: "tessera:p@ss word")
+            defer { server.stop() }
+            try await world.withServer(smtp: try Self.smtp(port: server.port, credentials: "tessera:p%40ss%20word@")) { client in
+                let first = try await client.login("bob")
+                #expect(first.isExpecting("VerificationCode", "Expecting confirmation code"), "\(first.body)")
+                let interim = try #require(first.token)
+                let code = try Self.emailedCode(mailbox, to: "bob@example.com")
+                #expect(try HelperProcess.lines(mailbox).last?["authenticated"] as? Bool == true)
+                #expect(try world.codes(to: "bob@example.com").isEmpty, "email goes by SMTP, not to the outbox")
+                let second = try await client.login("bob", [("VerificationCode", code), ("Authorization", "Bearer \(interim)")])
+                #expect(second.isSuccess, "\(second.body)")
+            }
         }
     }
 
     @Test(arguments: [false, true])
     func theCodeTravelsOverTLSWithStartTLSOrFromTheFirstByte(implicitTLS: Bool) async throws {
-        let world = try await TestWorld.make()
-        defer { world.removeFiles() }
-        let mailbox = world.directory.appendingPathComponent("mailbox.jsonl").path
-        let server = try HelperProcess.smtp(mailbox: mailbox, auth: "tessera:pw", tls: world.directory.path, implicitTLS: implicitTLS)
-        defer { server.stop() }
-        var smtp = try SMTPConfiguration(
-            url: "\(implicitTLS ? "smtps" : "smtp")://tessera:pw@localhost:\(server.port)",
-            from: "Acme Broker <no-reply@acme.example>"
-        )
-        smtp.tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(world.directory.appendingPathComponent("cert.pem").path))
-        try await world.withServer(smtp: smtp) { client in
-            let first = try await client.login("bob")
-            #expect(first.isExpecting("VerificationCode", "Expecting confirmation code"), "\(first.body)")
-            let code = try Self.emailedCode(mailbox, to: "bob@example.com")
-            let mail = try #require(try HelperProcess.lines(mailbox).last)
-            #expect(mail["tls"] as? Bool == true && mail["authenticated"] as? Bool == true)
-            let second = try await client.token([("VerificationCode", code), ("Authorization", try #require(first.token))])
-            #expect(second.isSuccess, "\(second.body)")
+        try await TestWorld.with { world in
+            let mailbox = world.directory.appendingPathComponent("mailbox.jsonl").path
+            let server = try HelperProcess.smtp(mailbox: mailbox, auth: "tessera:pw", tls: world.directory.path, implicitTLS: implicitTLS)
+            defer { server.stop() }
+            var smtp = try SMTPConfiguration(
+                url: "\(implicitTLS ? "smtps" : "smtp")://tessera:pw@localhost:\(server.port)",
+                from: "Acme Broker <no-reply@acme.example>"
+            )
+            smtp.tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(world.directory.appendingPathComponent("cert.pem").path))
+            try await world.withServer(smtp: smtp) { client in
+                let first = try await client.login("bob")
+                #expect(first.isExpecting("VerificationCode", "Expecting confirmation code"), "\(first.body)")
+                let code = try Self.emailedCode(mailbox, to: "bob@example.com")
+                let mail = try #require(try HelperProcess.lines(mailbox).last)
+                #expect(mail["tls"] as? Bool == true && mail["authenticated"] as? Bool == true)
+                let second = try await client.token([("VerificationCode", code), ("Authorization", try #require(first.token))])
+                #expect(second.isSuccess, "\(second.body)")
+            }
         }
     }
 
     @Test func aCertificateTheServerCannotProveIsRefused() async throws {
-        let world = try await TestWorld.make()
-        defer { world.removeFiles() }
-        let mailbox = world.directory.appendingPathComponent("mailbox.jsonl").path
-        let server = try HelperProcess.smtp(mailbox: mailbox, tls: world.directory.path)
-        defer { server.stop() }
-        // The system's roots do not know the self-signed certificate: STARTTLS fails, nothing is sent in the clear.
-        let smtp = try SMTPConfiguration(url: "smtp://localhost:\(server.port)", from: "no-reply@acme.example")
-        try await world.withServer(smtp: smtp) { client in
-            let first = try await client.login("bob")
-            #expect(first.status == 503, "\(first.body)")
-            #expect(try HelperProcess.lines(mailbox).isEmpty)
+        try await TestWorld.with { world in
+            let mailbox = world.directory.appendingPathComponent("mailbox.jsonl").path
+            let server = try HelperProcess.smtp(mailbox: mailbox, tls: world.directory.path)
+            defer { server.stop() }
+            // The system's roots do not know the self-signed certificate: STARTTLS fails, nothing is sent in the clear.
+            let smtp = try SMTPConfiguration(url: "smtp://localhost:\(server.port)", from: "no-reply@acme.example")
+            try await world.withServer(smtp: smtp) { client in
+                let first = try await client.login("bob")
+                #expect(first.status == 503, "\(first.body)")
+                #expect(try HelperProcess.lines(mailbox).isEmpty)
+            }
         }
     }
 
     @Test func aDeadSMTPServerAnswers503AndTheSameInterimTokenSucceedsOnceItIsBack() async throws {
-        let world = try await TestWorld.make()
-        defer { world.removeFiles() }
-        let mailbox = world.directory.appendingPathComponent("mailbox.jsonl").path
-        // A port nothing listens on any more.
-        let probe = try HelperProcess.smtp(mailbox: mailbox)
-        let port = probe.port
-        probe.stop()
-        try await world.withServer(smtp: try Self.smtp(port: port)) { client in
-            let first = try await client.login("bob")
-            #expect(first.status == 503, "\(first.body)")
-            #expect(first.headers[.retryAfter] == "5")
-            #expect(first.json["error"] as? String == "The verification code could not be sent; try again")
-            let interim = try #require(first.token)
-            let stillDown = try await client.token([("Authorization", "Bearer \(interim)")])
-            #expect(stillDown.status == 503 && stillDown.token == interim)
+        try await TestWorld.with { world in
+            let mailbox = world.directory.appendingPathComponent("mailbox.jsonl").path
+            // A port nothing listens on any more.
+            let probe = try HelperProcess.smtp(mailbox: mailbox)
+            let port = probe.port
+            probe.stop()
+            try await world.withServer(smtp: try Self.smtp(port: port)) { client in
+                let first = try await client.login("bob")
+                #expect(first.status == 503, "\(first.body)")
+                #expect(first.headers[.retryAfter] == "5")
+                #expect(first.json["error"] as? String == "The verification code could not be sent; try again")
+                let interim = try #require(first.token)
+                let stillDown = try await client.token([("Authorization", "Bearer \(interim)")])
+                #expect(stillDown.status == 503 && stillDown.token == interim)
 
-            let server = try HelperProcess.smtp(mailbox: mailbox, port: port)
-            defer { server.stop() }
-            // Seconds later, well inside the 60 s resend interval: no code counted as sent, so one goes now.
-            let retried = try await client.token([("Authorization", "Bearer \(interim)")])
-            #expect(retried.isExpecting("VerificationCode", "Expecting confirmation code"), "\(retried.body)")
-            #expect(retried.token == interim)
-            let code = try Self.emailedCode(mailbox, to: "bob@example.com")
-            let done = try await client.token([("VerificationCode", code), ("Authorization", "Bearer \(interim)")])
-            #expect(done.isSuccess, "\(done.body)")
+                let server = try HelperProcess.smtp(mailbox: mailbox, port: port)
+                defer { server.stop() }
+                // Seconds later, well inside the 60 s resend interval: no code counted as sent, so one goes now.
+                let retried = try await client.token([("Authorization", "Bearer \(interim)")])
+                #expect(retried.isExpecting("VerificationCode", "Expecting confirmation code"), "\(retried.body)")
+                #expect(retried.token == interim)
+                let code = try Self.emailedCode(mailbox, to: "bob@example.com")
+                let done = try await client.token([("VerificationCode", code), ("Authorization", "Bearer \(interim)")])
+                #expect(done.isSuccess, "\(done.body)")
+            }
         }
     }
 

@@ -1,4 +1,6 @@
 import Foundation
+import HTTPTypes
+import Hummingbird
 import Logging
 import TesseraServer
 import TesseraStorage
@@ -7,82 +9,82 @@ import Testing
 /// Metrics and readiness, through the real server.
 @Suite struct OperationsTests {
     @Test func metricsCountALoginWithoutNamingAnyone() async throws {
-        let world = try await TestWorld.make()
-        defer { world.removeFiles() }
-        try await world.withServer { client in
-            let token = try #require(try await client.login("alice").token)
-            _ = try await client.login("alice", password: "wrong password")
-            _ = try await client.info(token)
-            _ = try await client.login("bob")
-            let metrics = try await client.send(.get, "/metrics", [])
-            #expect(metrics.status == 200)
-            #expect(metrics.headers[.contentType]?.hasPrefix("text/plain") == true)
-            let text = metrics.body
-            #expect(text.contains(#"tessera_token_outcomes_total{state="Succeeded",step="",reason=""} 1"#))
-            #expect(text.contains(#"tessera_token_outcomes_total{state="Failed",step="BaseAuthentication",reason="Invalid credentials"} 1"#))
-            #expect(text.contains(#"tessera_http_requests_total{route="/token",method="POST",status="200"} 1"#))
-            #expect(text.contains(#"tessera_token_checks_total{result="valid"} 1"#))
-            #expect(text.contains(#"tessera_codes_sent_total{channel="email"} 1"#))
-            #expect(text.contains("tessera_password_hash_seconds_count 3"))
-            #expect(text.contains("tessera_database_query_seconds_count"))
-            for secret in ["alice", "bob", token, TestWorld.password, world.appKeys["acme"]!] {
-                #expect(!text.contains(secret))
+        try await TestWorld.with { world in
+            try await world.withServer { client in
+                let token = try #require(try await client.login("alice").token)
+                _ = try await client.login("alice", password: "wrong password")
+                _ = try await client.info(token)
+                _ = try await client.login("bob")
+                let metrics = try await client.send(.get, "/metrics", [])
+                #expect(metrics.status == 200)
+                #expect(metrics.headers[.contentType]?.hasPrefix("text/plain") == true)
+                let text = metrics.body
+                #expect(text.contains(#"tessera_token_outcomes_total{state="Succeeded",step="",reason=""} 1"#))
+                #expect(text.contains(#"tessera_token_outcomes_total{state="Failed",step="BaseAuthentication",reason="Invalid credentials"} 1"#))
+                #expect(text.contains(#"tessera_http_requests_total{route="/token",method="POST",status="200"} 1"#))
+                #expect(text.contains(#"tessera_token_checks_total{result="valid"} 1"#))
+                #expect(text.contains(#"tessera_codes_sent_total{channel="email"} 1"#))
+                #expect(text.contains("tessera_password_hash_seconds_count 3"))
+                #expect(text.contains("tessera_database_query_seconds_count"))
+                for secret in ["alice", "bob", token, TestWorld.password, world.appKeys["acme"]!] {
+                    #expect(!text.contains(secret))
+                }
             }
         }
     }
 
     @Test func readinessFlipsWhenTheDatabaseGoesAway() async throws {
-        let world = try await TestWorld.make()
-        defer { world.removeFiles() }
-        try await world.withServer { client in
-            #expect(try await client.send(.get, "/readyz", []).status == 200)
-            try FileManager.default.removeItem(atPath: world.databasePath)
-            let ready = try await client.send(.get, "/readyz", [])
-            #expect(ready.status == 503)
-            #expect(ready.headers[.retryAfter] != nil)
-            #expect(try await client.send(.get, "/healthz", []).status == 200)
+        try await TestWorld.with { world in
+            try await world.withServer { client in
+                #expect(try await client.send(.get, "/readyz", []).status == 200)
+                try FileManager.default.removeItem(atPath: world.databasePath)
+                let ready = try await client.send(.get, "/readyz", [])
+                #expect(ready.status == 503)
+                #expect(ready.headers[.retryAfter] != nil)
+                #expect(try await client.send(.get, "/healthz", []).status == 200)
+            }
         }
     }
 
     @Test func theOpenAPIDocumentListsExactlyTheRouterRoutes() async throws {
-        let world = try await TestWorld.make()
-        defer { world.removeFiles() }
-        let database = try await TesseraDatabase.open(.sqlite(path: world.databasePath), logger: Logger(label: "test"))
-        let routes = Set(
-            try buildRouter(world.configuration(), database: database, logger: Logger(label: "test")).router.routes.map {
-                "\($0.method.rawValue) \($0.path.description)"
-            }
-        )
-        await database.close()
-        try await world.withServer { client in
-            let served = try await client.send(.get, "/openapi.yaml", [])
-            #expect(served.status == 200)
-            #expect(served.body.hasPrefix("openapi: 3"))
-            // Paths at two spaces under `paths:`, methods at four below them.
-            var documented = Set<String>()
-            var path: String?
-            var inPaths = false
-            for line in served.body.split(separator: "\n", omittingEmptySubsequences: false) {
-                if line.hasPrefix("paths:") {
-                    inPaths = true
-                    continue
+        try await TestWorld.with { world in
+            let database = try await TesseraDatabase.open(.sqlite(path: world.databasePath), logger: Logger(label: "test"))
+            let routes = Set(
+                try buildRouter(world.configuration(), database: database, logger: Logger(label: "test")).router.routes.map {
+                    "\($0.method.rawValue) \($0.path.description)"
                 }
-                if inPaths, let first = line.first, first != " " { inPaths = false }
-                guard inPaths else { continue }
-                if line.hasPrefix("  /"), line.hasSuffix(":"), !line.hasPrefix("   ") {
-                    path = String(line.dropFirst(2).dropLast()).trimmingCharacters(in: CharacterSet(charactersIn: "'\""))
-                } else if let path, line.hasPrefix("    "), !line.hasPrefix("     ") {
-                    let method = line.trimmingCharacters(in: .whitespaces).dropLast()
-                    if ["get", "put", "post", "delete", "patch"].contains(String(method)) {
-                        documented.insert("\(method.uppercased()) \(path)")
+            )
+            await database.close()
+            try await world.withServer { client in
+                let served = try await client.send(.get, "/openapi.yaml", [])
+                #expect(served.status == 200)
+                #expect(served.body.hasPrefix("openapi: 3"))
+                // Paths at two spaces under `paths:`, methods at four below them.
+                var documented = Set<String>()
+                var path: String?
+                var inPaths = false
+                for line in served.body.split(separator: "\n", omittingEmptySubsequences: false) {
+                    if line.hasPrefix("paths:") {
+                        inPaths = true
+                        continue
+                    }
+                    if inPaths, let first = line.first, first != " " { inPaths = false }
+                    guard inPaths else { continue }
+                    if line.hasPrefix("  /"), line.hasSuffix(":"), !line.hasPrefix("   ") {
+                        path = String(line.dropFirst(2).dropLast()).trimmingCharacters(in: CharacterSet(charactersIn: "'\""))
+                    } else if let path, line.hasPrefix("    "), !line.hasPrefix("     ") {
+                        let method = line.trimmingCharacters(in: .whitespaces).dropLast()
+                        if ["get", "put", "post", "delete", "patch"].contains(String(method)) {
+                            documented.insert("\(method.uppercased()) \(path)")
+                        }
                     }
                 }
+                #expect(
+                    documented == routes,
+                    "only in the router: \(routes.subtracting(documented)); only in the document: \(documented.subtracting(routes))"
+                )
+                #expect(routes.count >= 18)
             }
-            #expect(
-                documented == routes,
-                "only in the router: \(routes.subtracting(documented)); only in the document: \(documented.subtracting(routes))"
-            )
-            #expect(routes.count >= 18)
         }
     }
 }

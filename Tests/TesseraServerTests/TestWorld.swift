@@ -5,6 +5,7 @@ import HummingbirdTesting
 import Logging
 import NIOCore
 import Synchronization
+import TesseraBcrypt
 import TesseraCore
 import TesseraDelivery
 import TesseraServer
@@ -24,6 +25,13 @@ struct TestWorld {
     /// App keys by name: `acme` (terminal), `acme-mobile` (same company, other app), `pinco`, `shortco`,
     /// `otherco`, `revoked`.
     var appKeys: [String: String] = [:]
+
+    /// Runs `body` with a fresh world and removes its files afterwards, whatever happens.
+    static func with<T>(_ body: (TestWorld) async throws -> T) async throws -> T {
+        let world = try await Self.make()
+        defer { world.removeFiles() }
+        return try await body(world)
+    }
 
     static func make() async throws -> TestWorld {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-test-\(UUID().uuidString)")

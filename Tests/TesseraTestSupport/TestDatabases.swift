@@ -3,10 +3,15 @@ import Logging
 import PostgresNIO
 import TesseraStorage
 
-/// The backends every storage-facing test runs against.
+/// The backends every storage-facing test runs against: the two SQL engines, and the in-memory store the core's
+/// unit tests use, which must keep the same contract.
 public enum TestBackend: String, CaseIterable, Sendable, CustomStringConvertible {
     case sqlite
     case postgres
+    case memory
+
+    /// The engines with a schema, a file or a server behind them.
+    public static let sql: [TestBackend] = [.sqlite, .postgres]
 
     public var description: String { self.rawValue }
 }
@@ -15,8 +20,18 @@ public enum TestBackend: String, CaseIterable, Sendable, CustomStringConvertible
 /// (`TESSERA_TEST_DATABASE_URL`, as `scripts/test` starts one; default `postgres://postgres@127.0.0.1:5432/postgres`).
 public struct TestDatabase: Sendable {
     public let backend: TestBackend
+    /// The database's URL; the in-memory store has none.
     public let url: DatabaseURL
     let cleanUp: @Sendable () async -> Void
+    /// The in-memory store, kept for the life of the test so a reopen finds what was stored.
+    let memory: InMemoryStore?
+
+    init(backend: TestBackend, url: DatabaseURL, memory: InMemoryStore? = nil, cleanUp: @escaping @Sendable () async -> Void) {
+        self.backend = backend
+        self.url = url
+        self.memory = memory
+        self.cleanUp = cleanUp
+    }
 
     /// The server tests create their databases on.
     public static var adminURL: String {
@@ -42,6 +57,8 @@ public struct TestDatabase: Sendable {
             return TestDatabase(backend: backend, url: .postgres(url: url)) {
                 try? await Self.admin("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
             }
+        case .memory:
+            return TestDatabase(backend: backend, url: .sqlite(path: "/nonexistent/in-memory"), memory: InMemoryStore()) {}
         }
     }
 
@@ -68,7 +85,8 @@ public struct TestDatabase: Sendable {
 
     /// Opens the database. Statements get 30 s, not a server's 5: the whole suite runs at once on a small machine.
     public func open(logger: Logger = Logger(label: "test")) async throws -> TesseraDatabase {
-        try await TesseraDatabase.open(self.url, postgres: PostgresOptions(statementTimeout: .seconds(30)), logger: logger)
+        if let memory = self.memory { return memory.database }
+        return try await TesseraDatabase.open(self.url, postgres: PostgresOptions(statementTimeout: .seconds(30)), logger: logger)
     }
 
     /// Runs one statement on the test server's admin database.
