@@ -37,16 +37,18 @@ struct RequestFields: Sendable {
         case form
     }
 
-    /// Reads at most 64 kB: a form or JSON as the content type says, else `assumed`. A body that is neither has no
-    /// fields.
+    /// Reads at most 64 kB. A body that opens with `{` is JSON, whatever its content type says (curl's `-d` labels
+    /// JSON as a form, and clients written against earlier versions send it so); otherwise a form or JSON as the
+    /// content type says, else `assumed`. A body that is neither has no fields.
     static func read(_ request: Request, assuming assumed: Format = .json) async throws -> RequestFields {
         let buffer = try await Self.collect(request)
         let contentType = request.headers[.contentType]?.lowercased() ?? ""
+        let opensObject = buffer.readableBytesView.first { ![0x20, 0x09, 0x0A, 0x0D].contains($0) } == UInt8(ascii: "{")
         let format: Format =
-            if contentType.hasPrefix("application/x-www-form-urlencoded") {
-                .form
-            } else if contentType.hasPrefix("application/json") {
+            if opensObject || contentType.hasPrefix("application/json") {
                 .json
+            } else if contentType.hasPrefix("application/x-www-form-urlencoded") {
+                .form
             } else {
                 assumed
             }

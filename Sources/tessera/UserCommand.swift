@@ -53,8 +53,14 @@ struct UserCommand: AsyncParsableCommand {
         @Option var salutation: String?
         @Option var suffix: String?
 
-        @Option(help: "bcrypt cost to hash the password at (default: the cost the server last started with, else 10).")
+        @Option(help: "bcrypt cost to hash the password at, 10 to 16 (default: the cost the server last started with, else 10).")
         var bcryptCost: UInt8?
+
+        func validate() throws {
+            if let cost = self.bcryptCost, !(10...16).contains(cost) {
+                throw ValidationError("--bcrypt-cost must be between 10 and 16")
+            }
+        }
 
         func run() async throws {
             let password = try self.readPassword()
