@@ -29,7 +29,9 @@ let package = Package(
             name: "TesseraCore",
             dependencies: [
                 .product(name: "Crypto", package: "swift-crypto")
-            ]
+            ],
+            // Compiled into the module as `PackageResources.common_passwords_txt`: no bundle beside the binary.
+            resources: [.embedInCode("Resources/common-passwords.txt")]
         ),
         .target(
             name: "TesseraStorage",
