@@ -65,7 +65,9 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            // Compiled into the module as `PackageResources.openapi_yaml`: no bundle beside the binary.
+            resources: [.embedInCode("Resources/openapi.yaml")]
         ),
         .target(name: "TesseraClient"),
         .target(
