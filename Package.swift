@@ -36,7 +36,9 @@ let package = Package(
             name: "TesseraCore",
             dependencies: [
                 .product(name: "Crypto", package: "swift-crypto")
-            ]
+            ],
+            // Compiled into the module as `PackageResources.common_passwords_txt`: no bundle beside the binary.
+            resources: [.embedInCode("Resources/common-passwords.txt")]
         ),
         .target(
             name: "TesseraBcrypt",
@@ -83,7 +85,9 @@ let package = Package(
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            // Compiled into the module as `PackageResources.openapi_yaml`: no bundle beside the binary.
+            resources: [.embedInCode("Resources/openapi.yaml")]
         ),
         .target(name: "TesseraClient"),
         .target(

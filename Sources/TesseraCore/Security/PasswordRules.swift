@@ -43,10 +43,15 @@ public enum PasswordRules {
     }
 }
 
-/// The 10,000 most common passwords (from zxcvbn's frequency list, MIT licence; see NOTICE), compared
-/// case-insensitively.
+/// The 10,000 most common passwords (the first entries of zxcvbn's "passwords" frequency list, MIT licence; see
+/// NOTICE), compared case-insensitively. The list is `Resources/common-passwords.txt`, one password per line,
+/// embedded into the binary at build time (`PackageResources`) and decoded once, at first use.
 public enum CommonPasswords {
-    static let list: Set<String> = Set(text.split(whereSeparator: \.isNewline).map { $0.lowercased() })
+    static let list: Set<String> = Set(
+        String(decoding: PackageResources.common_passwords_txt, as: UTF8.self)
+            .split(whereSeparator: \.isNewline)
+            .map { $0.lowercased() }
+    )
 
     public static var count: Int { self.list.count }
 
