@@ -16,7 +16,7 @@ import TesseraStorage
 /// try await app.runService()
 /// ```
 public func buildApplication(_ configuration: ServerConfiguration) async throws -> some ApplicationProtocol {
-    var logger = Logger(label: "tessera")
+    var logger = configuration.logger ?? Logger(label: "tessera")
     logger.logLevel = configuration.logLevel
     var configuration = configuration
     let metrics = configuration.metrics ?? TesseraMetrics()
@@ -48,6 +48,7 @@ public func buildApplication(_ configuration: ServerConfiguration) async throws 
 
     return Application(
         router: router,
+        server: .tessera(ConnectionLimits(idleTimeout: configuration.idleTimeout, requestHeadTimeout: configuration.requestHeadTimeout)),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Tessera"),
         services: [DatabaseService(database: database, clock: configuration.clock, logger: logger)],
         onServerRunning: { [logger, configuration] channel in

@@ -25,6 +25,11 @@ struct RequestLogMiddleware: RouterMiddleware {
             // Hummingbird's own refusals (oversized bodies, unknown routes) in Tessera's JSON shape.
             status = error.status
             response = Wire.json(error.status, JSONText.object(["error": .string(error.body ?? error.status.reasonPhrase)]))
+        } catch is HTTPFramingError {
+            // The client's body broke off mid-stream: its error, not ours. The connection guard has already
+            // logged it (at notice) and closes the connection after this answer.
+            status = .badRequest
+            response = Wire.json(.badRequest, JSONText.object(["error": .string("The request body's framing is malformed")]))
         } catch StorageError.unavailable {
             // Fail closed: no answer is made up without the database. The storage logged the cause, once.
             status = .serviceUnavailable

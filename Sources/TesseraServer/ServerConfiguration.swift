@@ -26,6 +26,12 @@ public struct ServerConfiguration: Sendable {
     public var trustedProxies: [TrustedProxy]
     /// How long a login may wait for a password-hashing slot before it is answered `503`.
     public var hashingWait: Duration
+    /// A connection with no request in progress for this long is closed (`--idle-timeout`): idle connections
+    /// must not pile up until the process runs out of file descriptors.
+    public var idleTimeout: Duration
+    /// From the first byte of a request until its head is complete (`--request-head-timeout`); past it the
+    /// request is answered `408` and the connection closed, so a head sent a byte at a time cannot hold a socket.
+    public var requestHeadTimeout: Duration
 
     // Seams for tests: the clock, the source of secrets, the code sender, the key.
     public var clock: any WallClock
@@ -36,6 +42,8 @@ public struct ServerConfiguration: Sendable {
     /// Replaces the bcrypt hasher (tests count hashes through a wrapper).
     public var passwordHasher: (any PasswordHasher)?
     public var serverKey: ServerKey?
+    /// The logger (a new `tessera` one when `nil`); its level is set to `logLevel`. Tests record what is logged.
+    public var logger: Logger?
 
     public init(
         host: String = "127.0.0.1",
@@ -51,6 +59,8 @@ public struct ServerConfiguration: Sendable {
         bcryptCost: UInt8 = 10,
         trustedProxies: [TrustedProxy] = [],
         hashingWait: Duration = .seconds(2),
+        idleTimeout: Duration = .seconds(60),
+        requestHeadTimeout: Duration = .seconds(10),
         clock: any WallClock = SystemClock(),
         generator: any SecretGenerator = SecureRandom(),
         codeSender: (any CodeSender)? = nil,
@@ -70,6 +80,8 @@ public struct ServerConfiguration: Sendable {
         self.bcryptCost = bcryptCost
         self.trustedProxies = trustedProxies
         self.hashingWait = hashingWait
+        self.idleTimeout = idleTimeout
+        self.requestHeadTimeout = requestHeadTimeout
         self.clock = clock
         self.generator = generator
         self.codeSender = codeSender

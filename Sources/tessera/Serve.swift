@@ -56,12 +56,33 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("trusted-proxy"), help: "A proxy (address or CIDR) whose X-Forwarded-For is believed. Repeatable.")
     var trustedProxies: [String] = []
 
+    @Option(
+        name: .customLong("idle-timeout"),
+        help: "Seconds a connection may stay open with no request in progress before the server closes it (1 to 3600)."
+    )
+    var idleTimeout: Int = 60
+
+    @Option(
+        name: .customLong("request-head-timeout"),
+        help:
+            "Seconds from a request's first byte until its head (request line and headers) must be complete, else 408 and close (1 to 300, at most --idle-timeout)."
+    )
+    var requestHeadTimeout: Int = 10
+
     func validate() throws {
         guard (1...1000).contains(self.databasePool) else { throw ValidationError("--database-pool must be between 1 and 1000") }
         guard (1...300).contains(self.databaseTimeout) else { throw ValidationError("--database-timeout must be between 1 and 300 seconds") }
         guard (0...65535).contains(self.port) else { throw ValidationError("--port must be between 0 and 65535") }
         guard Logger.Level(rawValue: self.logLevel) != nil else { throw ValidationError("unknown --log-level \(self.logLevel)") }
         guard ["text", "json"].contains(self.logFormat) else { throw ValidationError("--log-format must be text or json") }
+        guard (1...3600).contains(self.idleTimeout) else { throw ValidationError("--idle-timeout must be between 1 and 3600 seconds") }
+        guard (1...300).contains(self.requestHeadTimeout) else {
+            throw ValidationError("--request-head-timeout must be between 1 and 300 seconds")
+        }
+        // The idle clock runs while a head trickles in, so a longer head timeout would never be reached.
+        guard self.requestHeadTimeout <= self.idleTimeout else {
+            throw ValidationError("--request-head-timeout must not exceed --idle-timeout")
+        }
         guard (10...16).contains(self.bcryptCost) else { throw ValidationError("--bcrypt-cost must be between 10 and 16") }
         for proxy in self.trustedProxies where TrustedProxy(proxy) == nil {
             throw ValidationError("--trusted-proxy \(proxy) is not an IP address or CIDR block")
@@ -115,7 +136,9 @@ struct Serve: AsyncParsableCommand {
             secretKeyFile: self.store.secretKeyFile,
             logLevel: Logger.Level(rawValue: self.logLevel) ?? .info,
             bcryptCost: self.bcryptCost,
-            trustedProxies: self.trustedProxies.compactMap(TrustedProxy.init)
+            trustedProxies: self.trustedProxies.compactMap(TrustedProxy.init),
+            idleTimeout: .seconds(self.idleTimeout),
+            requestHeadTimeout: .seconds(self.requestHeadTimeout)
         )
         try await serve(configuration)
     }
