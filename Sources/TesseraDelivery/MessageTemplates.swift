@@ -25,12 +25,16 @@ public struct MessageTemplates: Sendable {
 
     public var login: Template
     public var reset: Template
+    /// The words of a notice whose reason has none of its own in ``notices``.
     public var notice: Template
+    /// The words of notices by what they are about.
+    public var notices: [NoticeReason: Template]
 
-    public init(login: Template, reset: Template, notice: Template) {
+    public init(login: Template, reset: Template, notice: Template, notices: [NoticeReason: Template] = [:]) {
         self.login = login
         self.reset = reset
         self.notice = notice
+        self.notices = notices
     }
 
     /// The default, in English.
@@ -40,7 +44,21 @@ public struct MessageTemplates: Sendable {
         notice: Template(
             subject: "Security notice",
             text: "Your account's sign-in was locked, or its password or PIN was changed. If this was not you, contact support."
-        )
+        ),
+        notices: [
+            .accountLocked: Template(
+                subject: "Your sign-in was locked",
+                text: "Too many failed sign-ins locked your account for a while. If this was not you, contact support."
+            ),
+            .passwordChanged: Template(
+                subject: "Your password was changed",
+                text: "Your account's password was changed. If this was not you, contact support at once."
+            ),
+            .pinChanged: Template(
+                subject: "Your PIN was changed",
+                text: "Your account's security PIN was set or changed. If this was not you, contact support at once."
+            ),
+        ]
     )
 
     /// The subject and the text of `message`.
@@ -49,7 +67,7 @@ public struct MessageTemplates: Sendable {
             switch message.purpose {
             case .login: self.login
             case .reset: self.reset
-            case .notice: self.notice
+            case .notice: message.notice.flatMap { self.notices[$0] } ?? self.notice
             }
         return (template.subject, template.text.replacingOccurrences(of: "{code}", with: message.code ?? ""))
     }

@@ -23,6 +23,7 @@ public actor OutboxCodeSender: CodeSender {
         var to: String
         var purpose: String
         var code: String?
+        var notice: String?
         var at: String
     }
 
@@ -32,6 +33,7 @@ public actor OutboxCodeSender: CodeSender {
             to: message.destination,
             purpose: message.purpose.rawValue,
             code: message.code,
+            notice: message.notice?.rawValue,
             at: self.clock.now.formatted(.iso8601)
         )
         var data = try self.encoder.encode(line)

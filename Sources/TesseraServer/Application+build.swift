@@ -31,10 +31,12 @@ public func buildApplication(_ configuration: ServerConfiguration) async throws 
         metrics.queryDuration.record($0)
     }
     let router: Router<TesseraRequestContext>
+    let background: [any Service]
     let demo: DemoSeed.Credentials?
     do {
         let parts = try buildRouter(configuration, database: database, logger: logger)
         router = parts.router
+        background = parts.services
         // The operator's commands hash new passwords at the cost this server does.
         try await database.setSetting(TesseraDatabase.bcryptCostSetting, String(configuration.bcryptCost))
         demo =
@@ -50,7 +52,8 @@ public func buildApplication(_ configuration: ServerConfiguration) async throws 
         router: router,
         server: .tessera(ConnectionLimits(idleTimeout: configuration.idleTimeout, requestHeadTimeout: configuration.requestHeadTimeout)),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Tessera"),
-        services: [DatabaseService(database: database, clock: configuration.clock, logger: logger)],
+        // Stopped in reverse order: the queue's worker before the database closes.
+        services: [DatabaseService(database: database, clock: configuration.clock, logger: logger)] + background,
         onServerRunning: { [logger, configuration] channel in
             let port = channel.localAddress?.port ?? configuration.port
             logger.notice("Tessera is listening", metadata: ["address": "\(configuration.host):\(port)"])

@@ -163,7 +163,7 @@ struct CredentialController: Sendable {
             return Wire.envelope(.ok, model: nil)
         } catch let error as CredentialError {
             return Self.response(for: error)
-        } catch PasswordHashingError.overloaded {
+        } catch PasswordHashingError.overloaded, PasswordHashingError.laneFull {
             return Wire.unavailable("The service is busy; try again", retryAfter: 2)
         } catch LoginServiceError.deliveryFailed {
             return Wire.unavailable("The code could not be sent; try again")

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
 import TesseraBcrypt
 import TesseraCore
 import TesseraStorage
@@ -14,7 +15,7 @@ public func buildRouter(
     _ configuration: ServerConfiguration,
     database: TesseraDatabase,
     logger: Logger
-) throws -> (router: Router<TesseraRequestContext>, hasher: any PasswordHasher) {
+) throws -> (router: Router<TesseraRequestContext>, hasher: any PasswordHasher, services: [any Service]) {
     guard let key = configuration.serverKey else { preconditionFailure("buildRouter needs the server key") }
     let metrics = configuration.metrics ?? TesseraMetrics()
     let hasher = MeteredPasswordHasher(
@@ -73,5 +74,10 @@ public func buildRouter(
             body: ResponseBody(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml))
         )
     }
-    return (router, hasher)
+    let delivery = DeliveryService(
+        dispatcher: MessageDispatcher(stores: stores, environment: environment),
+        metrics: metrics,
+        logger: logger
+    )
+    return (router, hasher, [delivery])
 }

@@ -57,6 +57,24 @@ public final class TesseraMetrics: Sendable {
         ).increment()
     }
 
+    /// A login refused for want of a hashing slot: `pool` (every slot busy past the wait), `address` (the address
+    /// had its share).
+    func shed(_ reason: String) {
+        self.registry.makeCounter(
+            name: "tessera_load_shed_total",
+            labels: [("reason", reason)],
+            help: "Password checks refused with 503 for want of a hashing slot, by reason"
+        ).increment()
+    }
+
+    func queuedMessage(_ result: String) {
+        self.registry.makeCounter(
+            name: "tessera_queued_messages_total",
+            labels: [("result", result)],
+            help: "Queued messages (reset codes, notices) by what became of them: sent, dropped, retried, failed"
+        ).increment()
+    }
+
     func event(_ kind: AuditKind, outcome: String?) {
         switch kind {
         case .accountLocked:
@@ -69,6 +87,11 @@ public final class TesseraMetrics: Sendable {
             ).increment()
         case .loginThrottled:
             self.registry.makeCounter(name: "tessera_throttled_total", help: "/token requests answered 429").increment()
+        case .resetThrottled:
+            self.registry.makeCounter(
+                name: "tessera_reset_throttled_total",
+                help: "Reset requests refused for too many wrong secret answers"
+            ).increment()
         default:
             break
         }
@@ -99,12 +122,12 @@ struct MeteredPasswordHasher: PasswordHasher {
         try await self.timed { try await self.base.hash(password) }
     }
 
-    func verify(_ password: String, against hash: String) async throws -> Bool {
-        try await self.timed { try await self.base.verify(password, against: hash) }
+    func verify(_ password: String, against hash: String, lane: HashLane) async throws -> Bool {
+        try await self.timed { try await self.base.verify(password, against: hash, lane: lane) }
     }
 
-    func verifyDummy(_ password: String) async throws {
-        try await self.timed { try await self.base.verifyDummy(password) }
+    func verifyDummy(_ password: String, lane: HashLane) async throws {
+        try await self.timed { try await self.base.verifyDummy(password, lane: lane) }
     }
 
     private func timed<T>(_ work: () async throws -> T) async throws -> T {

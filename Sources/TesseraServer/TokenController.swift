@@ -28,13 +28,23 @@ struct TokenController: Sendable {
             )
             self.count(outcome)
             return Wire.token(outcome)
+        } catch LoginServiceError.appKeyRevoked {
+            // Revoked while this node's cache still held it: answered as the key's state now is.
+            return Wire.appKeyError
         } catch LoginServiceError.deliveryFailed(let channel, let interimToken) {
             context.logger.error("could not send a verification code", metadata: ["channel": "\(channel.rawValue)"])
             self.metrics.tokenOutcome(state: "Unavailable", step: LoginStep.verificationCode.rawValue, reason: "delivery failed")
             return Wire.deliveryFailed(interimToken: interimToken)
         } catch PasswordHashingError.overloaded {
             context.logger.warning("shedding load: no password hashing slot came free in time")
+            self.metrics.shed("pool")
             return Wire.unavailable("The service is busy; try again", retryAfter: 2)
+        } catch PasswordHashingError.laneFull {
+            // One address asking for more hashes at once than its share: refused before it waits, so it cannot
+            // fill the queue the others wait in.
+            context.logger.notice("shedding load: this address has its share of password hashing slots")
+            self.metrics.shed("address")
+            return Wire.unavailable("The service is busy; try again", retryAfter: 1)
         }
     }
 

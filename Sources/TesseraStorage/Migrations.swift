@@ -248,6 +248,44 @@ enum Migrations {
                 "CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL)"
             ]
         ),
+        Step(
+            version: 7,
+            statements: [
+                // Each budget counts apart: the reset path's failures never throttle logins.
+                "ALTER TABLE login_failures ADD COLUMN scope TEXT NOT NULL DEFAULT 'login'",
+                "UPDATE login_failures SET scope = 'reset' WHERE username_key = '#reset-code'",
+                "DROP INDEX login_failures_account",
+                "DROP INDEX login_failures_address",
+                "CREATE INDEX login_failures_account ON login_failures (scope, company_id, username_key, at)",
+                "CREATE INDEX login_failures_address ON login_failures (scope, address, at)",
+                // One reset code a minute per account, known or not, claimed atomically.
+                """
+                CREATE TABLE reset_windows (
+                    company_id INTEGER NOT NULL,
+                    username_key TEXT NOT NULL,
+                    opened_at INTEGER NOT NULL,
+                    PRIMARY KEY (company_id, username_key)
+                )
+                """,
+                // What is sent on users' behalf, off their requests. Nothing secret: codes are drawn at sending.
+                """
+                CREATE TABLE message_queue (
+                    id INTEGER PRIMARY KEY,
+                    kind TEXT NOT NULL,
+                    company_id INTEGER NOT NULL,
+                    username_key TEXT NOT NULL,
+                    app_key_id INTEGER,
+                    address TEXT,
+                    request_id TEXT,
+                    created_at INTEGER NOT NULL,
+                    attempts INTEGER NOT NULL,
+                    next_attempt_at INTEGER NOT NULL,
+                    leased_until INTEGER
+                )
+                """,
+                "CREATE INDEX message_queue_due ON message_queue (next_attempt_at)",
+            ]
+        ),
     ]
 
     static var latestVersion: Int { steps.last?.version ?? 0 }

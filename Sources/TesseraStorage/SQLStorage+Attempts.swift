@@ -3,6 +3,7 @@ import TesseraCore
 
 extension SQLStorage: AttemptStore {
     public func reserveAttempt(_ attempt: LoginAttempt, limits: AttemptLimits) async throws -> AttemptReservation {
+        let scope = attempt.scope.rawValue
         // One statement, run while this account and this address are held exclusively (SQLite: its one writer;
         // PostgreSQL: advisory locks), so the checks and the insert cannot interleave with another request's on
         // any node. It inserts the attempt under its account when all three layers allow it, under the refused
@@ -11,28 +12,28 @@ extension SQLStorage: AttemptStore {
             ["account:\(attempt.companyID):\(attempt.usernameKey)", "address:\(attempt.address)"],
             """
             WITH verdict AS (
-                SELECT (SELECT COUNT(*) FROM login_failures WHERE address = ? AND at > ?) < ? AS address_ok,
+                SELECT (SELECT COUNT(*) FROM login_failures WHERE scope = ? AND address = ? AND at > ?) < ? AS address_ok,
                        (NOT EXISTS (SELECT 1 FROM account_locks
                                     WHERE company_id = ? AND username_key = ? AND locked_until > ?)
                         AND (SELECT COUNT(*) FROM login_failures
-                             WHERE company_id = ? AND username_key = ? AND address = ? AND at > ?) < ?
+                             WHERE scope = ? AND company_id = ? AND username_key = ? AND address = ? AND at > ?) < ?
                         AND (SELECT COUNT(*) FROM login_failures
-                             WHERE company_id = ? AND username_key = ? AND at > ?) < ?) AS account_ok
+                             WHERE scope = ? AND company_id = ? AND username_key = ? AND at > ?) < ?) AS account_ok
             )
-            INSERT INTO login_failures (id, company_id, username_key, address, at)
-            SELECT ?, ?, CASE WHEN account_ok THEN ? ELSE ? END, ?, ?
+            INSERT INTO login_failures (id, company_id, username_key, address, at, scope)
+            SELECT ?, ?, CASE WHEN account_ok THEN ? ELSE ? END, ?, ?, ?
             FROM verdict WHERE address_ok AND (account_ok OR ? = 1)
             RETURNING username_key
             """,
             [
-                .text(attempt.address), SQLBind(limits.addressSince), .integer(limits.addressLimit),
+                .text(scope), .text(attempt.address), SQLBind(limits.addressSince), .integer(limits.addressLimit),
                 .integer(Int(attempt.companyID)), .text(attempt.usernameKey), SQLBind(attempt.at),
-                .integer(Int(attempt.companyID)), .text(attempt.usernameKey), .text(attempt.address),
+                .text(scope), .integer(Int(attempt.companyID)), .text(attempt.usernameKey), .text(attempt.address),
                 SQLBind(limits.pairSince), .integer(limits.pairLimit),
-                .integer(Int(attempt.companyID)), .text(attempt.usernameKey), SQLBind(limits.accountSince),
+                .text(scope), .integer(Int(attempt.companyID)), .text(attempt.usernameKey), SQLBind(limits.accountSince),
                 .integer(limits.accountLimit),
                 .text(attempt.id), .integer(Int(attempt.companyID)), .text(attempt.usernameKey),
-                .text(BruteForceGuard.refusedAttemptsKey), .text(attempt.address), SQLBind(attempt.at),
+                .text(BruteForceGuard.refusedAttemptsKey), .text(attempt.address), SQLBind(attempt.at), .text(scope),
                 .integer(limits.countsRefusals ? 1 : 0),
             ]
         )
@@ -40,16 +41,16 @@ extension SQLStorage: AttemptStore {
             return row.string("username_key") == attempt.usernameKey ? .reserved : .refused
         }
         // Nothing was recorded: the address's budget, or an account refusal that does not count.
-        let (count, oldest) = try await self.failures(address: attempt.address, since: limits.addressSince)
+        let (count, oldest) = try await self.failures(address: attempt.address, since: limits.addressSince, scope: attempt.scope)
         return count >= limits.addressLimit ? .addressExhausted(oldest: oldest) : .refused
     }
 
     public func recordAttempt(_ attempt: LoginAttempt, pairSince: Date, accountSince: Date) async throws -> AttemptCounts {
         try await self.write(
-            "INSERT INTO login_failures (id, company_id, username_key, address, at) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO login_failures (id, company_id, username_key, address, at, scope) VALUES (?, ?, ?, ?, ?, ?)",
             [
                 .text(attempt.id), .integer(Int(attempt.companyID)), .text(attempt.usernameKey), .text(attempt.address),
-                SQLBind(attempt.at),
+                SQLBind(attempt.at), .text(attempt.scope.rawValue),
             ]
         )
         // Counted on the primary connection, which has seen every insert before this one.
@@ -58,7 +59,8 @@ extension SQLStorage: AttemptStore {
             usernameKey: attempt.usernameKey,
             address: attempt.address,
             pairSince: pairSince,
-            accountSince: accountSince
+            accountSince: accountSince,
+            scope: attempt.scope
         )
     }
 
@@ -72,37 +74,61 @@ extension SQLStorage: AttemptStore {
         address: String,
         pairSince: Date,
         accountSince: Date
+    ) async throws
+        -> AttemptCounts
+    {
+        try await self.counts(
+            companyID: companyID,
+            usernameKey: usernameKey,
+            address: address,
+            pairSince: pairSince,
+            accountSince: accountSince,
+            scope: .login
+        )
+    }
+
+    func counts(
+        companyID: Int64,
+        usernameKey: String,
+        address: String,
+        pairSince: Date,
+        accountSince: Date,
+        scope: AttemptScope
     )
         async throws -> AttemptCounts
     {
         let rows = try await self.write(
             """
-            SELECT COUNT(CASE WHEN address = ? AND at > ? THEN 1 END) AS device,
+            SELECT COUNT(CASE WHEN address = ? AND at > ? THEN 1 END) AS pair,
                    COUNT(*) AS account
-            FROM login_failures WHERE company_id = ? AND username_key = ? AND at > ?
+            FROM login_failures WHERE scope = ? AND company_id = ? AND username_key = ? AND at > ?
             """,
             [
-                .text(address), SQLBind(pairSince), .integer(Int(companyID)), .text(usernameKey),
+                .text(address), SQLBind(pairSince), .text(scope.rawValue), .integer(Int(companyID)), .text(usernameKey),
                 SQLBind(min(pairSince, accountSince)),
             ]
         )
         // The account window is the longer one by default; count it exactly when it is not.
-        let device = Int(rows.first?.int("device") ?? 0)
+        let pair = Int(rows.first?.int("pair") ?? 0)
         var account = Int(rows.first?.int("account") ?? 0)
         if accountSince > pairSince {
             let exact = try await self.write(
-                "SELECT COUNT(*) AS n FROM login_failures WHERE company_id = ? AND username_key = ? AND at > ?",
-                [.integer(Int(companyID)), .text(usernameKey), SQLBind(accountSince)]
+                "SELECT COUNT(*) AS n FROM login_failures WHERE scope = ? AND company_id = ? AND username_key = ? AND at > ?",
+                [.text(scope.rawValue), .integer(Int(companyID)), .text(usernameKey), SQLBind(accountSince)]
             )
             account = Int(exact.first?.int("n") ?? 0)
         }
-        return AttemptCounts(pair: device, account: account)
+        return AttemptCounts(pair: pair, account: account)
     }
 
     public func failures(address: String, since: Date) async throws -> (count: Int, oldest: Date?) {
+        try await self.failures(address: address, since: since, scope: .login)
+    }
+
+    func failures(address: String, since: Date, scope: AttemptScope) async throws -> (count: Int, oldest: Date?) {
         let rows = try await self.write(
-            "SELECT COUNT(*) AS n, MIN(at) AS oldest FROM login_failures WHERE address = ? AND at > ?",
-            [.text(address), SQLBind(since)]
+            "SELECT COUNT(*) AS n, MIN(at) AS oldest FROM login_failures WHERE scope = ? AND address = ? AND at > ?",
+            [.text(scope.rawValue), .text(address), SQLBind(since)]
         )
         return (Int(rows.first?.int("n") ?? 0), rows.first?.optionalDate("oldest"))
     }
@@ -141,10 +167,11 @@ extension SQLStorage: AttemptStore {
         return !locks.isEmpty || !failures.isEmpty
     }
 
-    /// Drops failures older than every window can reach.
+    /// Drops failures, locks and reset windows older than every window can reach.
     public func purgeFailures(before date: Date) async throws {
         try await self.write("DELETE FROM login_failures WHERE at < ?", [SQLBind(date)])
         try await self.write("DELETE FROM account_locks WHERE locked_until < ?", [SQLBind(date)])
+        try await self.write("DELETE FROM reset_windows WHERE opened_at < ?", [SQLBind(date)])
     }
 }
 

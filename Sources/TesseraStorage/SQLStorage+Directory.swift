@@ -170,6 +170,19 @@ extension SQLStorage: DirectoryStore {
         ).first.map(Self.user)
     }
 
+    public func resetProfile(companyID: Int64, usernameKey: String) async throws -> ResetProfile? {
+        try await self.read(
+            "SELECT id, disabled_at, secret_answer_digest FROM users WHERE company_id = ? AND username_key = ?",
+            [.integer(Int(companyID)), .text(usernameKey)]
+        ).first.map { row in
+            ResetProfile(
+                userID: row.int("id"),
+                isDisabled: row.optionalInt("disabled_at") != nil,
+                secretAnswerDigest: row.optionalString("secret_answer_digest")
+            )
+        }
+    }
+
     public func user(id: Int64) async throws -> User? {
         try await self.read("SELECT * FROM users WHERE id = ?", [.integer(Int(id))]).first.map(Self.user)
     }

@@ -66,25 +66,30 @@ extension SQLStorage: LoginTransactionStore {
     }
 
     public func purgeExpired(before now: Date) async throws -> Int {
-        try await self.write("DELETE FROM login_transactions WHERE expires_at < ? RETURNING 1", [SQLBind(now)]).count
+        try await self.write("DELETE FROM reset_codes WHERE expires_at <= ?", [SQLBind(now)])
+        return try await self.write("DELETE FROM login_transactions WHERE expires_at < ? RETURNING 1", [SQLBind(now)]).count
     }
 }
 
 extension SQLStorage: AccessTokenStore {
-    public func insert(_ record: AccessTokenRecord) async throws {
+    public func insert(_ record: AccessTokenRecord) async throws -> Bool {
+        // One statement: the key's state is read where the row is written, so a token is never stored for a key
+        // that was revoked before it (one revoked in between is caught by the lookup's join).
         try await self.write(
             """
             INSERT INTO access_tokens (token_digest, user_id, app_key_id, company_id, issued_at, expires_at, revoked_at,
                 session_id, address, user_agent, last_seen_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+            WHERE EXISTS (SELECT 1 FROM app_keys WHERE id = ? AND revoked_at IS NULL)
+            RETURNING 1
             """,
             [
                 .text(record.digest), .integer(Int(record.userID)), .integer(Int(record.appKeyID)),
                 .integer(Int(record.companyID)), SQLBind(record.issuedAt), SQLBind(record.expiresAt),
                 SQLBind(record.revokedAt), .text(record.sessionID), SQLBind(record.address),
-                SQLBind(record.userAgent), SQLBind(record.lastSeenAt),
+                SQLBind(record.userAgent), SQLBind(record.lastSeenAt), .integer(Int(record.appKeyID)),
             ]
-        )
+        ).isEmpty == false
     }
 
     public func accessToken(digest: String) async throws -> AccessTokenRecord? {
@@ -107,18 +112,25 @@ extension SQLStorage: AccessTokenStore {
         )
     }
 
-    public func accessTokenWithUser(digest: String) async throws -> (AccessTokenRecord, User)? {
+    public func lookup(digest: String) async throws -> TokenLookup? {
         try await self.read(
             """
             SELECT t.token_digest, t.user_id, t.app_key_id, t.company_id AS token_company_id, t.issued_at, t.expires_at,
-                   t.revoked_at, t.session_id, t.address, t.user_agent, t.last_seen_at, u.*
-            FROM access_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_digest = ?
+                   t.revoked_at, t.session_id, t.address, t.user_agent, t.last_seen_at,
+                   a.name AS app_name, a.revoked_at AS app_revoked_at, u.*
+            FROM access_tokens t JOIN users u ON u.id = t.user_id JOIN app_keys a ON a.id = t.app_key_id
+            WHERE t.token_digest = ?
             """,
             [.text(digest)]
         ).first.map { row in
             var record = Self.accessToken(row)
             record.companyID = row.int("token_company_id")
-            return (record, Self.user(row))
+            return TokenLookup(
+                record: record,
+                user: Self.user(row),
+                appName: row.string("app_name"),
+                appKeyRevokedAt: row.optionalDate("app_revoked_at")
+            )
         }
     }
 
@@ -150,13 +162,6 @@ extension SQLStorage: AccessTokenStore {
         ).map { Session(record: Self.accessToken($0), appName: $0.string("app_name")) }
     }
 
-    public func session(digest: String) async throws -> Session? {
-        try await self.read(
-            "SELECT t.*, a.name AS app_name FROM access_tokens t JOIN app_keys a ON a.id = t.app_key_id WHERE t.token_digest = ?",
-            [.text(digest)]
-        ).first.map { Session(record: Self.accessToken($0), appName: $0.string("app_name")) }
-    }
-
     public func touch(digest: String, at date: Date) async throws {
         try await self.write("UPDATE access_tokens SET last_seen_at = ? WHERE token_digest = ?", [SQLBind(date), .text(digest)])
     }
@@ -177,10 +182,14 @@ extension SQLStorage {
 
 extension SQLStorage: ResetCodeStore {
     public func replaceResetCode(_ code: ResetCode) async throws -> Bool {
-        try await self.write("DELETE FROM reset_codes WHERE user_id = ? OR expires_at <= ?", [.integer(Int(code.userID)), SQLBind(code.createdAt)])
+        // One statement: the user's code is replaced in place; a digest another row holds is refused (draw again).
         do {
             try await self.write(
-                "INSERT INTO reset_codes (digest, user_id, company_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+                """
+                INSERT INTO reset_codes (digest, user_id, company_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (user_id) DO UPDATE SET digest = excluded.digest, company_id = excluded.company_id,
+                    created_at = excluded.created_at, expires_at = excluded.expires_at
+                """,
                 [
                     .text(code.digest), .integer(Int(code.userID)), .integer(Int(code.companyID)),
                     SQLBind(code.createdAt), SQLBind(code.expiresAt),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TesseraBcrypt
+import TesseraCore
 
 /// `tessera bench-hash`: the bare throughput of the server's password hasher, for `scripts/bench` to compare
 /// `/token` logins against in the same run, on the same cores.

@@ -118,8 +118,10 @@ final class LazyBcrypt: PasswordHasher {
     }
 
     func hash(_ password: String) async throws -> String { try await self.hasher.hash(password) }
-    func verify(_ password: String, against hash: String) async throws -> Bool { try await self.hasher.verify(password, against: hash) }
-    func verifyDummy(_ password: String) async throws { try await self.hasher.verifyDummy(password) }
+    func verify(_ password: String, against hash: String, lane: HashLane) async throws -> Bool {
+        try await self.hasher.verify(password, against: hash, lane: lane)
+    }
+    func verifyDummy(_ password: String, lane: HashLane) async throws { try await self.hasher.verifyDummy(password, lane: lane) }
 }
 
 /// An operator mistake, printed as `Error: …` with a non-zero exit and no stack trace.

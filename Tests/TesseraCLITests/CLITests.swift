@@ -294,7 +294,7 @@ import FoundationNetworking
         let user = try #require(try await database.directory.user(companyID: company.id, usernameKey: "sam"))
         let now = Date()
         for token in ["token-one", "token-two", "token-three"] {
-            try await database.accessTokens.insert(
+            _ = try await database.accessTokens.insert(
                 AccessTokenRecord(
                     digest: SecretDigest.sha256(token),
                     userID: user.id,

@@ -254,6 +254,46 @@ import FoundationNetworking
         }
     }
 
+    // MARK: The message queue
+
+    @Test(arguments: TestBackend.sql) func aQueuedResetCodeSurvivesAKilledNode(_ backend: TestBackend) async throws {
+        defer { try? FileManager.default.removeItem(at: self.directory) }
+        try await TestDatabase.with(backend) { database in
+            let appKey = try self.seed(database.argument, maxFailuresPerDevice: 10)
+            // Node a's mail server refuses every connection: the code cannot leave, and is due again in 5 s.
+            let deadPort = try Self.freePort()
+            let failing = try await Node.start(
+                database: database.argument,
+                key: self.key,
+                outbox: self.outbox("a"),
+                extra: ["--smtp", "smtp://127.0.0.1:\(deadPort)", "--smtp-from", "no-reply@broker.example"]
+            )
+            let asked = try await failing.send(
+                "POST",
+                "/v1.0/users/password/reset",
+                ["Et-App-Key": appKey, "Content-Type": "application/json"],
+                body: #"{"User":"bob"}"#
+            )
+            #expect(asked.status == 200, "\(asked.body)")
+            // The answer came before any try to send; give the first try its moment, then kill the node outright.
+            try await Task.sleep(for: .milliseconds(500))
+            failing.kill()
+            #expect(try await self.latestCode(to: "bob@example.com", attempts: 1) == nil)
+
+            // Another node, whose mail works, sends it when it is due: nothing queued was lost.
+            let node = try await Node.start(database: database.argument, key: self.key, outbox: self.outbox("b"))
+            defer { node.stop() }
+            let code = try #require(try await self.latestCode(to: "bob@example.com", attempts: 400), "the queued code never left")
+            let redeemed = try await node.send(
+                "POST",
+                "/v1.0/users/identifiers/reset/code",
+                ["Et-App-Key": appKey, "Content-Type": "application/json"],
+                body: #"{"Code":"\#(code)","Identifier":"ResetPassword"}"#
+            )
+            #expect(redeemed.status == 200, "\(redeemed.body)")
+        }
+    }
+
     // MARK: Start
 
     @Test func aDatabaseThatCannotBeUsedStopsTheStartAtOnceWithTheReason() async throws {
@@ -313,9 +353,10 @@ import FoundationNetworking
         return try #require(app.stdout.split(separator: "\n").last.map(String.init))
     }
 
-    /// The newest login code sent to `destination` by any node (waiting a little for it), other than `other`.
-    func latestCode(to destination: String, other: String? = nil) async throws -> String? {
-        for _ in 0..<100 {
+    /// The newest code sent to `destination` by any node (waiting up to `attempts` × 50 ms for it), other than
+    /// `other`.
+    func latestCode(to destination: String, other: String? = nil, attempts: Int = 100) async throws -> String? {
+        for _ in 0..<attempts {
             var found: String?
             for name in ["a", "b"] {
                 guard let data = FileManager.default.contents(atPath: self.outbox(name)) else { continue }
@@ -464,9 +505,10 @@ final class Node: Sendable {
         }
     }
 
-    func send(_ method: String, _ path: String, _ headers: [String: String]) async throws -> Answer {
+    func send(_ method: String, _ path: String, _ headers: [String: String], body: String? = nil) async throws -> Answer {
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(self.port)\(path)")!)
         request.httpMethod = method
+        request.httpBody = body.map { Data($0.utf8) }
         request.timeoutInterval = 30
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
         let (data, response) = try await URLSession.shared.data(for: request)

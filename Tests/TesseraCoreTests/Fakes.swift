@@ -33,12 +33,12 @@ final class CountingHasher: PasswordHasher {
 
     func hash(_ password: String) async throws -> String { "hash:" + password }
 
-    func verify(_ password: String, against hash: String) async throws -> Bool {
+    func verify(_ password: String, against hash: String, lane: HashLane) async throws -> Bool {
         self.counts.withLock { $0.verifies += 1 }
         return hash == "hash:" + password
     }
 
-    func verifyDummy(_ password: String) async throws {
+    func verifyDummy(_ password: String, lane: HashLane) async throws {
         self.counts.withLock { $0.dummies += 1 }
     }
 }

@@ -180,8 +180,16 @@ import Testing
         #expect(locks.count == 2)
         #expect(locks.contains { $0.userID == nil })
         #expect(locks.contains { $0.userID != nil })
-        // Only the real user is told.
-        #expect(self.sender.messages.filter { $0.purpose == .notice }.count == 1)
+        // Both locks queue a notice (the request does the same work either way); only the real user is told.
+        #expect(await self.store.queue.count == 2)
+        #expect(self.sender.messages.isEmpty, "nothing is sent inside the request")
+        let dispatcher = MessageDispatcher(
+            stores: self.store.stores,
+            environment: ServiceEnvironment(hasher: self.hasher, sender: self.sender, clock: self.clock, secrets: KeyedDigester(key: self.key))
+        )
+        #expect(try await dispatcher.dispatchDue().sorted { $0.rawValue < $1.rawValue } == [.dropped, .sent])
+        #expect(self.sender.messages.filter { $0.purpose == .notice && $0.notice == .accountLocked }.count == 1)
+        #expect(await self.store.queue.isEmpty)
     }
 
     @Test func aFailedSendCountsNoCodeAndTheSameInterimTokenRetries() async throws {

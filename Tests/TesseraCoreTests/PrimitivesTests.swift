@@ -79,6 +79,14 @@ import Testing
         #expect(PasswordRules.problems("Alice-The-Trader", confirmation: nil, username: "alice-the-trader", policy: policy) == [.equalsUsername])
         #expect(PasswordRules.problems("1qaz2wsx3edc", confirmation: "1qaz2wsx3edc", username: "alice", policy: policy) == [.tooCommon])
         #expect(PasswordRules.problems("a long and unusual passphrase", confirmation: "other", username: "a", policy: policy) == [.mismatch])
+        // What a header cannot carry at sign-in cannot be set either; spaces inside are fine.
+        for password in [" a long passphrase here", "a long passphrase here ", "a long passphrase\u{00A0}"] {
+            #expect(PasswordRules.problems(password, confirmation: nil, username: "a", policy: policy) == [.surroundingWhitespace], "\(password)")
+        }
+        for password in ["a long\npassphrase here", "a long\tpassphrase here", "a long\u{7F}passphrase", "a long\u{2028}passphrase"] {
+            #expect(PasswordRules.problems(password, confirmation: nil, username: "a", policy: policy) == [.controlCharacters])
+        }
+        #expect(PasswordRules.problems("a long passphrase here", confirmation: nil, username: "a", policy: policy).isEmpty)
         #expect(
             PasswordPolicy(maximumAgeDays: 30).isExpired(changedAt: Date(timeIntervalSince1970: 0), now: Date(timeIntervalSince1970: 31 * 86_400))
         )

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
+import NIOPosix
 import Synchronization
 import TesseraBcrypt
 import TesseraCore
@@ -140,6 +141,9 @@ struct TestWorld {
             outboxPath: self.outboxPath,
             logLevel: logLevel,
             trustedProxies: [TrustedProxy("127.0.0.1")!, TrustedProxy("::1")!],
+            // The shared test client keeps one connection for a whole test, which can sit unused for over a
+            // minute on a loaded machine; the connection tests set their own timeouts.
+            idleTimeout: .seconds(600),
             clock: self.clock,
             serverKey: self.key
         )
@@ -168,6 +172,38 @@ struct TestWorld {
     func codes(to destination: String, purpose: String? = nil) throws -> [String] {
         try self.messages(to: destination).filter { purpose == nil || $0["purpose"] as? String == purpose }
             .compactMap { $0["code"] as? String }
+    }
+
+    /// The codes for `destination` once there are at least `count` of them: reset codes and notices leave from the
+    /// message queue, after the request that asked for them was answered.
+    func awaitCodes(to destination: String, purpose: String? = nil, count: Int = 1) async throws -> [String] {
+        for _ in 0..<200 {
+            let codes = try self.codes(to: destination, purpose: purpose)
+            if codes.count >= count { return codes }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return try self.codes(to: destination, purpose: purpose)
+    }
+
+    /// The outbox lines for `destination` once there are at least `count` of them.
+    func awaitMessages(to destination: String, count: Int = 1) async throws -> [[String: any Sendable]] {
+        for _ in 0..<200 {
+            let messages = try self.messages(to: destination)
+            if messages.count >= count { return messages }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return try self.messages(to: destination)
+    }
+
+    /// Waits until the message queue has nothing left to send (at most 10 s), so a test can check what was not sent.
+    func drainQueue() async throws {
+        let database = try await TesseraDatabase.open(.sqlite(path: self.databasePath), logger: Logger(label: "test"))
+        defer { Task { await database.close() } }
+        for _ in 0..<200 {
+            if try await database.stores.messages.pendingCount() == 0 { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        Issue.record("the message queue did not drain")
     }
 
     /// The outbox lines for `destination`, oldest first.
@@ -262,7 +298,8 @@ struct Client: Sendable {
         let port = self.client.port!
         let world = self.world
         let client = self.client
-        return try await TestClient.withClient(host: "127.0.0.1", port: port) { connection in
+        // A generous read timeout: parallel logins queue for the hashing slots, which a loaded machine serves slowly.
+        return try await TestClient.withClient(host: "127.0.0.1", port: port, configuration: .init(timeout: .seconds(90))) { connection in
             try await body(Client(client: client, world: world, ownConnection: connection))
         }
     }
@@ -290,13 +327,25 @@ struct Client: Sendable {
         _ uri: String,
         app: String = "acme",
         bearer: String? = nil,
+        headers extra: [(String, String)] = [],
         _ body: [String: String]
     ) async throws -> Answer {
         var fields = HTTPFields()
         fields.append(HTTPField(name: HTTPField.Name("Et-App-Key")!, value: self.world.appKeys[app] ?? app))
         fields.append(HTTPField(name: .contentType, value: "application/json"))
         if let bearer { fields.append(HTTPField(name: .authorization, value: "Bearer \(bearer)")) }
+        for (name, value) in extra { fields.append(HTTPField(name: HTTPField.Name(name)!, value: value)) }
         let data = try JSONSerialization.data(withJSONObject: body)
+        if let connection = self.ownConnection {
+            let response = try await connection.execute(
+                TestClient.Request(uri, method: method, authority: "localhost", headers: fields, body: ByteBuffer(bytes: data))
+            )
+            return Answer(
+                status: Int(response.head.status.code),
+                headers: response.head.headerFields,
+                body: String(buffer: response.body ?? ByteBuffer())
+            )
+        }
         return try await self.client.execute(uri: uri, method: method, headers: fields, body: ByteBuffer(bytes: data)) { response in
             Answer(status: Int(response.status.code), headers: response.headers, body: String(buffer: response.body))
         }
@@ -326,20 +375,42 @@ struct Client: Sendable {
 
 /// Real bcrypt, counted: proves where no hash ran.
 final class CountingBcrypt: PasswordHasher {
-    private let bcrypt = BcryptPasswordHasher(cost: 10, maximumWait: .seconds(60))
+    private let bcrypt: BcryptPasswordHasher
     private let counter = Mutex(0)
+
+    /// `ownThreads`: hash on threads of its own, so the hashes of other tests running at the same time do not
+    /// queue in front of these.
+    init(
+        maximumConcurrent: Int = System.coreCount,
+        maximumWait: Duration = .seconds(60),
+        perAddress: Int = BcryptPasswordHasher.defaultPerAddress,
+        ownThreads: Int? = nil
+    ) {
+        let threads = ownThreads.map { count -> NIOThreadPool in
+            let pool = NIOThreadPool(numberOfThreads: count)
+            pool.start()
+            return pool
+        }
+        self.bcrypt = BcryptPasswordHasher(
+            cost: 10,
+            maximumConcurrent: maximumConcurrent,
+            maximumWait: maximumWait,
+            perAddress: perAddress,
+            threads: threads ?? .singleton
+        )
+    }
 
     var count: Int { self.counter.withLock { $0 } }
 
     func hash(_ password: String) async throws -> String { try await self.bcrypt.hash(password) }
 
-    func verify(_ password: String, against hash: String) async throws -> Bool {
+    func verify(_ password: String, against hash: String, lane: HashLane) async throws -> Bool {
         self.counter.withLock { $0 += 1 }
-        return try await self.bcrypt.verify(password, against: hash)
+        return try await self.bcrypt.verify(password, against: hash, lane: lane)
     }
 
-    func verifyDummy(_ password: String) async throws {
+    func verifyDummy(_ password: String, lane: HashLane) async throws {
         self.counter.withLock { $0 += 1 }
-        try await self.bcrypt.verifyDummy(password)
+        try await self.bcrypt.verifyDummy(password, lane: lane)
     }
 }

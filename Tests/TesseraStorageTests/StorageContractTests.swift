@@ -197,7 +197,7 @@ import Testing
                 issuedAt: self.now,
                 expiresAt: self.now.addingTimeInterval(3600)
             )
-            try await database.accessTokens.insert(record)
+            #expect(try await database.accessTokens.insert(record))
             let ticket = Ticket(
                 digest: "ticket-digest",
                 userID: user.id,

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import TesseraCore
 import TesseraTestSupport
 import Testing
@@ -261,15 +262,15 @@ import Testing
                 )
             }
             for (index, name) in ["a", "b", "c"].enumerated() {
-                try await database.accessTokens.insert(token(name, session: "s-\(name)", issued: Double(index)))
+                #expect(try await database.accessTokens.insert(token(name, session: "s-\(name)", issued: Double(index))))
             }
-            let (record, owner) = try #require(try await database.accessTokens.accessTokenWithUser(digest: "a"))
-            #expect(record == token("a", session: "s-a", issued: 0))
-            #expect(owner.id == user.id && owner.username == user.username)
-            #expect(try await database.accessTokens.accessTokenWithUser(digest: "zzz") == nil)
+            let found = try #require(try await database.accessTokens.lookup(digest: "a"))
+            #expect(found.record == token("a", session: "s-a", issued: 0))
+            #expect(found.user.id == user.id && found.user.username == user.username)
+            #expect(found.appName == "terminal" && found.appKeyRevokedAt == nil && found.opensAPI(at: self.now))
+            #expect(try await database.accessTokens.lookup(digest: "zzz") == nil)
 
             #expect(try await database.accessTokens.sessions(userID: user.id, now: self.now).map(\.record.digest) == ["c", "b", "a"])
-            #expect(try await database.accessTokens.session(digest: "b")?.appName == "terminal")
             try await database.accessTokens.touch(digest: "b", at: self.now.addingTimeInterval(600))
             #expect(try await database.accessTokens.accessToken(digest: "b")?.lastSeenAt == self.now.addingTimeInterval(600))
 
@@ -278,29 +279,66 @@ import Testing
             #expect(try await database.accessTokens.revoke(sessionID: "s-b", userID: nil, at: self.now) == false)
             #expect(try await database.accessTokens.revoke(digest: "c", at: self.now))
             #expect(try await database.accessTokens.revoke(digest: "c", at: self.now) == false)
-            try await database.accessTokens.insert(token("d", session: "s-d", issued: 5))
+            #expect(try await database.accessTokens.insert(token("d", session: "s-d", issued: 5)))
             #expect(try await database.accessTokens.revokeAll(userID: user.id, keeping: "d", at: self.now) == 1)
             #expect(try await database.accessTokens.revokeAll(userID: user.id, keeping: nil, at: self.now) == 1)
             #expect(try await database.accessTokens.sessions(userID: user.id, now: self.now).isEmpty)
         }
     }
 
-    @Test(arguments: TestBackend.allCases) func revokingAnAppKeyAgainStillEndsItsTokens(_ backend: TestBackend) async throws {
+    @Test(arguments: TestBackend.allCases) func aRevokedKeyMintsNothingAndEndsWhatItMinted(_ backend: TestBackend) async throws {
         try await self.base.withDatabase(backend) { database in
             let (company, app, user) = try await self.base.seed(database)
-            let token = AccessTokenRecord(
-                digest: "left-behind",
-                userID: user.id,
-                appKeyID: app.id,
-                companyID: company.id,
-                issuedAt: self.now,
-                expiresAt: self.now.addingTimeInterval(3600)
-            )
+            func token(_ digest: String) -> AccessTokenRecord {
+                AccessTokenRecord(
+                    digest: digest,
+                    userID: user.id,
+                    appKeyID: app.id,
+                    companyID: company.id,
+                    issuedAt: self.now,
+                    expiresAt: self.now.addingTimeInterval(3600)
+                )
+            }
+            #expect(try await database.accessTokens.insert(token("before")))
             #expect(try await database.directory.revokeAppKey(digest: "app-digest", now: self.now))
-            // A token the first revocation missed (as if its second step had failed) goes on the next try.
-            try await database.accessTokens.insert(token)
+            #expect(try await database.accessTokens.accessToken(digest: "before")?.revokedAt == self.now)
+            // A node whose cache still holds the key cannot store a token for it any more.
+            #expect(try await database.accessTokens.insert(token("after")) == false)
+            #expect(try await database.accessTokens.lookup(digest: "after") == nil)
             #expect(try await database.directory.revokeAppKey(digest: "app-digest", now: self.now) == false)
-            #expect(try await database.accessTokens.accessToken(digest: "left-behind")?.revokedAt == self.now)
+        }
+    }
+
+    @Test(arguments: TestBackend.sql) func aTokenThatSlippedPastTheRevocationNeverValidates(_ backend: TestBackend) async throws {
+        try await TestDatabase.with(backend) { test in
+            let database = try await test.open()
+            let (company, app, user) = try await self.base.seed(database)
+            #expect(try await database.directory.revokeAppKey(digest: "app-digest", now: self.now))
+            await database.close()
+            // As a node racing the revocation would have written it: the key was live when it checked.
+            let storage: SQLStorage =
+                switch test.url {
+                case .sqlite(let path): try await SQLStorage.openSQLite(path: path, logger: Logger(label: "test"))
+                case .postgres(let url): try await SQLStorage.openPostgres(url: url, logger: Logger(label: "test"))
+                }
+            try await storage.write(
+                """
+                INSERT INTO access_tokens (token_digest, user_id, app_key_id, company_id, issued_at, expires_at, session_id,
+                    last_seen_at) VALUES ('slipped', ?, ?, ?, ?, ?, 's', ?)
+                """,
+                [
+                    .integer(Int(user.id)), .integer(Int(app.id)), .integer(Int(company.id)), SQLBind(self.now),
+                    SQLBind(self.now.addingTimeInterval(3600)), SQLBind(self.now),
+                ]
+            )
+            let found = try #require(try await storage.lookup(digest: "slipped"))
+            #expect(found.record.revokedAt == nil)
+            #expect(found.appKeyRevokedAt == self.now)
+            #expect(!found.opensAPI(at: self.now))
+            // Revoking again ends it in the table too.
+            #expect(try await storage.revokeAppKey(digest: "app-digest", now: self.now) == false)
+            #expect(try await storage.accessToken(digest: "slipped")?.revokedAt == self.now)
+            await storage.close()
         }
     }
 

@@ -5,7 +5,7 @@ import TesseraStorage
 /// Every store of the core in memory, behaving as the SQL stores do: the storage contract suites run against it
 /// as they run against SQLite and PostgreSQL, so the fake behind the core's unit tests cannot drift from them.
 public actor InMemoryStore: DirectoryStore, LoginTransactionStore, AccessTokenStore, TicketStore, AttemptStore, AuditLog,
-    ResetCodeStore
+    ResetCodeStore, MessageQueue
 {
     public private(set) var failures: [LoginAttempt] = []
     public private(set) var auditEvents: [AuditEvent] = []
@@ -19,6 +19,8 @@ public actor InMemoryStore: DirectoryStore, LoginTransactionStore, AccessTokenSt
     var ticketsByDigest: [String: Ticket] = [:]
     var resetCodes: [String: ResetCode] = [:]
     var settings: [String: String] = [:]
+    var resetWindows: [String: Date] = [:]
+    public private(set) var queue: [Int64: (message: NewQueuedMessage, attempts: Int, due: Date, leasedUntil: Date?)] = [:]
     private var nextIDs: [String: Int64] = [:]
 
     public init() {}
@@ -52,6 +54,7 @@ public actor InMemoryStore: DirectoryStore, LoginTransactionStore, AccessTokenSt
         let dayAgo = now.addingTimeInterval(-86_400)
         self.failures.removeAll { $0.at < dayAgo }
         self.locks = self.locks.filter { $0.value >= dayAgo }
+        self.resetWindows = self.resetWindows.filter { $0.value >= dayAgo }
     }
 
     /// Times are stored to the millisecond, as the SQL stores keep them.
@@ -135,6 +138,12 @@ public actor InMemoryStore: DirectoryStore, LoginTransactionStore, AccessTokenSt
     }
 
     public func user(id: Int64) async throws -> User? { self.usersByID[id] }
+
+    public func resetProfile(companyID: Int64, usernameKey: String) async throws -> ResetProfile? {
+        try await self.user(companyID: companyID, usernameKey: usernameKey).map {
+            ResetProfile(userID: $0.id, isDisabled: $0.isDisabled, secretAnswerDigest: $0.secretAnswerDigest)
+        }
+    }
 
     public func users(companyID: Int64) async throws -> [User] {
         self.usersByID.values.filter { $0.companyID == companyID }.sorted { $0.usernameKey < $1.usernameKey }
@@ -222,6 +231,7 @@ public actor InMemoryStore: DirectoryStore, LoginTransactionStore, AccessTokenSt
     }
 
     public func purgeExpired(before now: Date) async throws -> Int {
+        self.resetCodes = self.resetCodes.filter { $0.value.expiresAt > now }
         let expired = self.transactions.values.filter { $0.expiresAt < now }
         for transaction in expired { self.transactions[transaction.id] = nil }
         return expired.count
@@ -229,10 +239,12 @@ public actor InMemoryStore: DirectoryStore, LoginTransactionStore, AccessTokenSt
 
     // MARK: Access tokens
 
-    public func insert(_ record: AccessTokenRecord) async throws {
+    public func insert(_ record: AccessTokenRecord) async throws -> Bool {
         guard self.tokens[record.digest] == nil else { throw DuplicateName("access token") }
+        guard let key = self.appKeys[record.appKeyID], key.revokedAt == nil else { return false }
         self.tokens[record.digest] = record
         self.tokenOrder[record.digest] = self.newID("access_tokens")
+        return true
     }
 
     public func accessToken(digest: String) async throws -> AccessTokenRecord? { self.tokens[digest] }
@@ -263,14 +275,10 @@ public actor InMemoryStore: DirectoryStore, LoginTransactionStore, AccessTokenSt
             .map { Session(record: $0, appName: self.appKeys[$0.appKeyID]?.name ?? "") }
     }
 
-    public func accessTokenWithUser(digest: String) async throws -> (AccessTokenRecord, User)? {
-        guard let record = self.tokens[digest], let user = self.usersByID[record.userID] else { return nil }
-        return (record, user)
-    }
-
-    public func session(digest: String) async throws -> Session? {
-        guard let record = self.tokens[digest], let app = self.appKeys[record.appKeyID] else { return nil }
-        return Session(record: record, appName: app.name)
+    public func lookup(digest: String) async throws -> TokenLookup? {
+        guard let record = self.tokens[digest], let user = self.usersByID[record.userID], let key = self.appKeys[record.appKeyID]
+        else { return nil }
+        return TokenLookup(record: record, user: user, appName: key.name, appKeyRevokedAt: key.revokedAt)
     }
 
     public func touch(digest: String, at date: Date) async throws { self.tokens[digest]?.lastSeenAt = Self.stored(date) }
@@ -291,8 +299,8 @@ public actor InMemoryStore: DirectoryStore, LoginTransactionStore, AccessTokenSt
     }
 
     public func replaceResetCode(_ code: ResetCode) async throws -> Bool {
-        self.resetCodes = self.resetCodes.filter { $0.value.userID != code.userID && $0.value.expiresAt > code.createdAt }
-        guard self.resetCodes[code.digest] == nil else { return false }
+        if let held = self.resetCodes[code.digest], held.userID != code.userID { return false }
+        self.resetCodes = self.resetCodes.filter { $0.value.userID != code.userID }
         self.resetCodes[code.digest] = code
         return true
     }
@@ -310,15 +318,9 @@ public actor InMemoryStore: DirectoryStore, LoginTransactionStore, AccessTokenSt
     // MARK: Attempts
 
     public func reserveAttempt(_ attempt: LoginAttempt, limits: AttemptLimits) async throws -> AttemptReservation {
-        let (address, oldest) = try await self.failures(address: attempt.address, since: limits.addressSince)
+        let (address, oldest) = self.failures(address: attempt.address, since: limits.addressSince, scope: attempt.scope)
         guard address < limits.addressLimit else { return .addressExhausted(oldest: oldest) }
-        let counts = try await self.counts(
-            companyID: attempt.companyID,
-            usernameKey: attempt.usernameKey,
-            address: attempt.address,
-            pairSince: limits.pairSince,
-            accountSince: limits.accountSince
-        )
+        let counts = self.counts(attempt, pairSince: limits.pairSince, accountSince: limits.accountSince)
         let locked = try await self.lockedUntil(companyID: attempt.companyID, usernameKey: attempt.usernameKey, now: attempt.at) != nil
         if !locked && counts.pair < limits.pairLimit && counts.account < limits.accountLimit {
             self.failures.append(attempt)
@@ -334,13 +336,7 @@ public actor InMemoryStore: DirectoryStore, LoginTransactionStore, AccessTokenSt
 
     public func recordAttempt(_ attempt: LoginAttempt, pairSince: Date, accountSince: Date) async throws -> AttemptCounts {
         self.failures.append(attempt)
-        return try await self.counts(
-            companyID: attempt.companyID,
-            usernameKey: attempt.usernameKey,
-            address: attempt.address,
-            pairSince: pairSince,
-            accountSince: accountSince
-        )
+        return self.counts(attempt, pairSince: pairSince, accountSince: accountSince)
     }
 
     public func forgetAttempt(id: String) async throws { self.failures.removeAll { $0.id == id } }
@@ -354,15 +350,30 @@ public actor InMemoryStore: DirectoryStore, LoginTransactionStore, AccessTokenSt
     ) async throws
         -> AttemptCounts
     {
-        let account = self.failures.filter { $0.companyID == companyID && $0.usernameKey == usernameKey }
+        self.counts(
+            LoginAttempt(id: "", companyID: companyID, usernameKey: usernameKey, address: address, at: Date(), scope: .login),
+            pairSince: pairSince,
+            accountSince: accountSince
+        )
+    }
+
+    /// The counts of `attempt`'s account, from its address and from anywhere, in its scope.
+    private func counts(_ attempt: LoginAttempt, pairSince: Date, accountSince: Date) -> AttemptCounts {
+        let account = self.failures.filter {
+            $0.scope == attempt.scope && $0.companyID == attempt.companyID && $0.usernameKey == attempt.usernameKey
+        }
         return AttemptCounts(
-            pair: account.filter { $0.address == address && $0.at > pairSince }.count,
+            pair: account.filter { $0.address == attempt.address && $0.at > pairSince }.count,
             account: account.filter { $0.at > accountSince }.count
         )
     }
 
     public func failures(address: String, since: Date) async throws -> (count: Int, oldest: Date?) {
-        let matching = self.failures.filter { $0.address == address && $0.at > since }
+        self.failures(address: address, since: since, scope: .login)
+    }
+
+    private func failures(address: String, since: Date, scope: AttemptScope) -> (count: Int, oldest: Date?) {
+        let matching = self.failures.filter { $0.scope == scope && $0.address == address && $0.at > since }
         return (matching.count, matching.map(\.at).min())
     }
 
@@ -384,6 +395,40 @@ public actor InMemoryStore: DirectoryStore, LoginTransactionStore, AccessTokenSt
         self.failures.removeAll { $0.companyID == companyID && $0.usernameKey == usernameKey }
         return hadLock || self.failures.count != before
     }
+
+    public func claimResetWindow(companyID: Int64, usernameKey: String, now: Date, interval: TimeInterval) async throws -> Bool {
+        let key = "\(companyID)/\(usernameKey)"
+        if let opened = self.resetWindows[key], opened > now.addingTimeInterval(-interval) { return false }
+        self.resetWindows[key] = Self.stored(now)
+        return true
+    }
+
+    // MARK: Messages
+
+    public func enqueue(_ message: NewQueuedMessage) async throws {
+        var stored = message
+        stored.createdAt = Self.stored(message.createdAt)
+        self.queue[self.newID("message_queue")] = (stored, 0, stored.createdAt, nil)
+    }
+
+    public func lease(now: Date, limit: Int, for lease: TimeInterval) async throws -> [QueuedMessage] {
+        let due = self.queue.filter { $0.value.due <= now && ($0.value.leasedUntil.map { $0 < now } ?? true) }
+            .sorted { ($0.value.due, $0.key) < ($1.value.due, $1.key) }.prefix(limit)
+        return due.map { id, entry in
+            self.queue[id]?.attempts += 1
+            self.queue[id]?.leasedUntil = Self.stored(now.addingTimeInterval(lease))
+            return QueuedMessage(id: id, message: entry.message, attempts: entry.attempts + 1)
+        }.sorted { $0.id < $1.id }
+    }
+
+    public func complete(id: Int64) async throws { self.queue[id] = nil }
+
+    public func retry(id: Int64, at date: Date) async throws {
+        self.queue[id]?.due = Self.stored(date)
+        self.queue[id]?.leasedUntil = nil
+    }
+
+    public func pendingCount() async throws -> Int { self.queue.count }
 
     // MARK: Audit
 

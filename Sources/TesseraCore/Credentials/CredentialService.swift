@@ -31,6 +31,10 @@ public struct CredentialService: Sendable {
     public static let resetCodeTries = 5
     /// The username key wrong reset codes are counted under (no user is known when a code is wrong).
     static let resetCodeAccount = "#reset-code"
+    /// Wrong secret answers for one account from one address that throttle its resets from there (15 minutes)…
+    public static let answerPairLimit = 5
+    /// …and from anywhere (an hour). Logins never count them.
+    public static let answerAccountLimit = 20
 
     let stores: TesseraStores
     let environment: ServiceEnvironment
@@ -94,7 +98,7 @@ public struct CredentialService: Sendable {
         switch try await self.attempts.judge(
             attempt,
             limits: guardian.limits(at: now),
-            check: { try await self.hasher.verify(old, against: user.passwordHash) }
+            check: { try await self.hasher.verify(old, against: user.passwordHash, lane: HashLane(address: client.address)) }
         ) {
         case .right:
             break
@@ -102,7 +106,7 @@ public struct CredentialService: Sendable {
             throw CredentialError.incorrectPassword
         case .refused:
             // Throttled or locked: the time of a verification is spent all the same, and the answer is a wrong one's.
-            try await self.hasher.verifyDummy(old)
+            try await self.hasher.verifyDummy(old, lane: HashLane(address: client.address))
             throw CredentialError.incorrectPassword
         }
         try await self.validateNewPassword(new, confirmation: confirmation, for: user, policy: app.company.policy.passwords)
@@ -129,18 +133,34 @@ public struct CredentialService: Sendable {
         let hash = try await self.hasher.hash(password)
         try await self.directory.setPassword(userID: user.id, hash: hash, changedAt: self.clock.now)
         await self.record(.passwordChanged, app: app, userID: user.id, client: client, outcome: "success")
-        try await self.afterChange(of: user, app: app, client: client, keeping: keeping)
+        try await self.afterChange(of: user, .passwordChanged, app: app, client: client, keeping: keeping)
     }
 
-    /// Ends the other sessions (per policy) and tells the user.
-    private func afterChange(of user: User, app: ResolvedApp, client: RequestOrigin, keeping: String?) async throws {
+    /// Ends the other sessions (per policy) and queues the notice that tells the user.
+    private func afterChange(
+        of user: User,
+        _ reason: NoticeReason,
+        app: ResolvedApp,
+        client: RequestOrigin,
+        keeping: String?
+    )
+        async throws
+    {
         if app.company.policy.passwords.revokeSessionsOnChange {
             let revoked = try await self.accessTokens.revokeAll(userID: user.id, keeping: keeping, at: self.clock.now)
             await self.record(.tokensRevoked, app: app, userID: user.id, client: client, outcome: "\(revoked) revoked")
         }
-        if let (channel, destination) = Self.channel(of: user) {
-            try? await self.sender.send(OutgoingMessage(channel: channel, destination: destination, purpose: .notice, code: nil, userID: user.id))
-        }
+        try await self.stores.messages.enqueue(
+            NewQueuedMessage(
+                kind: .notice(reason),
+                companyID: app.company.id,
+                usernameKey: user.usernameKey,
+                appKeyID: app.appKey.id,
+                address: client.address,
+                requestID: client.requestID,
+                createdAt: self.clock.now
+            )
+        )
     }
 
     // MARK: PIN
@@ -172,135 +192,13 @@ public struct CredentialService: Sendable {
             phrase: phrase
         )
         await self.record(.pinChanged, app: app, userID: user.id, client: client, outcome: "success")
-        try await self.afterChange(of: user, app: app, client: client, keeping: nil)
-    }
-
-    // MARK: Reset
-
-    /// `GET /v1.0/users/password/secret-question`: the user's question, or `nil` when there is none — and for an
-    /// unknown user, who is treated as one without a question.
-    public func secretQuestion(username: String, app: ResolvedApp) async throws -> String? {
-        guard Username.isAcceptable(username),
-            let user = try await self.directory.user(companyID: app.company.id, usernameKey: Username.key(username)),
-            !user.isDisabled
-        else { return nil }
-        return user.secretQuestion
-    }
-
-    /// `POST /v1.0/users/password/reset`: sends a reset code when the answer is right (or no question is set).
-    /// Unknown and disabled users get the same answer as a known one, and nothing is sent.
-    public func requestReset(username: String, answer: String?, app: ResolvedApp, client: RequestOrigin) async throws {
-        guard Username.isAcceptable(username),
-            let user = try await self.directory.user(companyID: app.company.id, usernameKey: Username.key(username)),
-            !user.isDisabled
-        else { return }
-        if let expected = user.secretAnswerDigest {
-            // Answers are guessed like passwords: reserved under the same limits before they are checked.
-            let guardian = BruteForceGuard(policy: app.company.policy.lockout)
-            let attempt = LoginAttempt(
-                id: self.generator.token(),
-                companyID: app.company.id,
-                usernameKey: user.usernameKey,
-                address: client.address,
-                at: self.clock.now
-            )
-            let given = answer.map { self.secrets.secretAnswerDigest($0, userID: user.id) } ?? ""
-            let judgement = try await self.attempts.judge(attempt, limits: guardian.limits(at: self.clock.now)) {
-                SecretDigest.constantTimeEquals(given, expected)
-            }
-            guard judgement == .right else {
-                await self.record(
-                    .resetRequested,
-                    app: app,
-                    userID: user.id,
-                    client: client,
-                    outcome: judgement == .wrong ? "incorrect answer" : "throttled"
-                )
-                throw CredentialError.incorrectAnswer
-            }
-        }
-        guard let (channel, destination) = Self.channel(of: user) else { return }
-        let now = self.clock.now
-        // One code a minute at most: a stranger cannot flood the user's inbox or keep cancelling their code.
-        if let latest = try await self.resetCodes.latestResetCode(userID: user.id),
-            now.timeIntervalSince(latest.createdAt) < self.limits.resendInterval, latest.expiresAt > now
-        {
-            return
-        }
-        for _ in 0..<5 {
-            let code = self.generator.numericCode(digits: self.limits.codeDigits)
-            let stored = ResetCode(
-                digest: self.secrets.resetCodeDigest(code, companyID: app.company.id),
-                userID: user.id,
-                companyID: app.company.id,
-                createdAt: now,
-                expiresAt: now.addingTimeInterval(Self.resetCodeLifetime)
-            )
-            guard try await self.resetCodes.replaceResetCode(stored) else { continue }
-            do {
-                try await self.sender.send(OutgoingMessage(channel: channel, destination: destination, purpose: .reset, code: code, userID: user.id))
-                await self.record(.resetRequested, app: app, userID: user.id, client: client, outcome: channel.rawValue)
-            } catch {
-                // Answered like any other request, so a failed delivery does not tell that the user exists.
-                await self.record(.resetRequested, app: app, userID: user.id, client: client, outcome: "delivery failed")
-            }
-            return
-        }
-    }
-
-    /// `POST /v1.0/users/identifiers/reset/code`: trades a reset code for a single-use ticket of `purpose`.
-    public func redeemResetCode(_ code: String, purpose: TicketPurpose, app: ResolvedApp, client: RequestOrigin) async throws -> String {
-        precondition(purpose == .resetPassword || purpose == .resetPin, "reset codes open only reset tickets")
-        let now = self.clock.now
-        // Each try is reserved first, so one address gets exactly `resetCodeTries` wrong codes per window.
-        let attempt = LoginAttempt(
-            id: self.generator.token(),
-            companyID: app.company.id,
-            usernameKey: Self.resetCodeAccount,
-            address: client.address,
-            at: now
-        )
-        let window = now.addingTimeInterval(-Self.resetCodeLifetime)
-        let limits = AttemptLimits(
-            pairSince: window,
-            pairLimit: Self.resetCodeTries,
-            accountSince: window,
-            accountLimit: .max,
-            addressSince: BruteForceGuard(policy: app.company.policy.lockout).addressSince(now),
-            addressLimit: app.company.policy.lockout.addressFailureLimit
-        )
-        var redeemed: (ResetCode, User)?
-        let judgement = try await self.attempts.judge(attempt, limits: limits) {
-            guard code.utf8.count == self.limits.codeDigits, code.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
-                let stored = try await self.resetCodes.takeResetCode(
-                    digest: self.secrets.resetCodeDigest(code, companyID: app.company.id),
-                    now: now
-                ),
-                let user = try await self.directory.user(id: stored.userID), !user.isDisabled
-            else { return false }
-            redeemed = (stored, user)
-            return true
-        }
-        guard judgement == .right, let (_, user) = redeemed else { throw CredentialError.invalidCode }
-        let token = self.generator.token()
-        try await self.tickets.insert(
-            Ticket(
-                digest: SecretDigest.sha256(token),
-                userID: user.id,
-                appKeyID: app.appKey.id,
-                purpose: purpose,
-                createdAt: now,
-                expiresAt: now.addingTimeInterval(self.limits.ticketLifetime)
-            )
-        )
-        await self.record(.resetRedeemed, app: app, userID: user.id, client: client, outcome: purpose.rawValue)
-        return token
+        try await self.afterChange(of: user, .pinChanged, app: app, client: client, keeping: nil)
     }
 
     // MARK: Helpers
 
     /// The live ticket and its user, or ``CredentialError/invalidTicket``.
-    private func ticket(_ token: String, app: ResolvedApp, accepts: (TicketPurpose) -> Bool) async throws -> (Ticket, User) {
+    func ticket(_ token: String, app: ResolvedApp, accepts: (TicketPurpose) -> Bool) async throws -> (Ticket, User) {
         guard !token.isEmpty, token.utf8.count <= self.limits.maximumCredentialLength,
             let ticket = try await self.tickets.ticket(digest: SecretDigest.sha256(token)),
             ticket.isUsable(at: self.clock.now, appKeyID: app.appKey.id, for: accepts),
@@ -313,7 +211,7 @@ public struct CredentialService: Sendable {
         user.email.map { (.email, $0) } ?? user.phone.map { (.sms, $0) }
     }
 
-    private func record(_ kind: AuditKind, app: ResolvedApp, userID: Int64?, client: RequestOrigin, outcome: String?) async {
+    func record(_ kind: AuditKind, app: ResolvedApp, userID: Int64?, client: RequestOrigin, outcome: String?) async {
         await self.audit.record(kind, at: self.clock.now, app: app, userID: userID, client: client, outcome: outcome)
     }
 }

@@ -30,12 +30,11 @@ public struct AccessTokenValidator: Sendable {
     /// interim tokens and tickets included, since they live in other stores.
     public func authenticate(token: String, app: ResolvedApp) async throws -> AuthenticatedUser? {
         guard !token.isEmpty, token.utf8.count <= LoginLimits().maximumCredentialLength else { return nil }
-        guard let (record, user) = try await self.accessTokens.accessTokenWithUser(digest: SecretDigest.sha256(token)),
-            record.isLive(at: self.clock.now),
-            record.companyID == app.company.id,
-            !user.isDisabled
-        else { return nil }
         let now = self.clock.now
+        guard let found = try await self.accessTokens.lookup(digest: SecretDigest.sha256(token)), found.opensAPI(at: now),
+            found.record.companyID == app.company.id
+        else { return nil }
+        let (record, user) = (found.record, found.user)
         if now.timeIntervalSince(record.lastSeenAt) >= Self.lastSeenResolution {
             // Coarse on purpose: one write per session every few minutes, not one per request.
             try await self.accessTokens.touch(digest: record.digest, at: now)

@@ -33,6 +33,8 @@ public struct LoginService: Sendable {
             limits: self.environment.limits
         )
         let attempts = self.stores.attempts
+        // Hashes run in the address's share of the pool: one address cannot take it from the others.
+        let lane = HashLane(address: origin.address)
         var action = machine.start()
         do {
             while true {
@@ -53,9 +55,10 @@ public struct LoginService: Sendable {
                 case .reserveAttempt(let attempt, let limits):
                     action = machine.attemptReserved(try await attempts.reserveAttempt(attempt, limits: limits))
                 case .verifyPassword(let password, let hash):
-                    action = machine.passwordVerified(matches: try await self.environment.hasher.verify(password, against: hash))
+                    let matches = try await self.environment.hasher.verify(password, against: hash, lane: lane)
+                    action = machine.passwordVerified(matches: matches)
                 case .verifyDummy(let password):
-                    try await self.environment.hasher.verifyDummy(password)
+                    try await self.environment.hasher.verifyDummy(password, lane: lane)
                     action = machine.passwordVerified(matches: false)
                 case .apply(let decision):
                     action = machine.decisionApplied(try await self.apply(decision, origin: origin))
@@ -70,8 +73,19 @@ public struct LoginService: Sendable {
                     action = machine.accountLocked(
                         newly: try await attempts.lock(companyID: companyID, usernameKey: usernameKey, until: until, now: lockedAt)
                     )
-                case .noticeLock(_, _, let userID):
-                    await self.noticeLock(userID: userID)
+                case .noticeLock(let companyID, let usernameKey, _):
+                    // Queued for unknown usernames too: the worker drops those, and the request did the same work.
+                    try await self.stores.messages.enqueue(
+                        NewQueuedMessage(
+                            kind: .notice(.accountLocked),
+                            companyID: companyID,
+                            usernameKey: usernameKey,
+                            appKeyID: app.appKey.id,
+                            address: origin.address,
+                            requestID: origin.requestID,
+                            createdAt: now
+                        )
+                    )
                     action = machine.lockNoticed()
                 case .answer(let outcome, let audit):
                     for entry in audit {
@@ -84,16 +98,6 @@ public struct LoginService: Sendable {
             if let reservation = machine.errorCaught() { try? await attempts.forgetAttempt(id: reservation) }
             throw error
         }
-    }
-
-    /// The user learns of the lock once; a failed notice must not turn into a failed login answer.
-    private func noticeLock(userID: Int64?) async {
-        guard let userID, let user = try? await self.stores.directory.user(id: userID),
-            let (channel, destination) = CredentialService.channel(of: user)
-        else { return }
-        try? await self.environment.sender.send(
-            OutgoingMessage(channel: channel, destination: destination, purpose: .notice, code: nil, userID: user.id)
-        )
     }
 
     /// Stores the decision's effects in an order that never hands out what was not stored; `false` on a
@@ -121,7 +125,7 @@ public struct LoginService: Sendable {
             var record = issued.record
             record.address = origin.address
             record.userAgent = origin.userAgent
-            try await self.stores.accessTokens.insert(record)
+            guard try await self.stores.accessTokens.insert(record) else { throw LoginServiceError.appKeyRevoked }
         }
         if let message = decision.message {
             do {
@@ -159,6 +163,9 @@ public enum LoginServiceError: Error, Equatable {
     /// The verification code could not be handed to its channel. No code counts as sent; `interimToken`, when
     /// set, continues the same login on a retry.
     case deliveryFailed(channel: DeliveryChannel, interimToken: String?)
+    /// The app key was revoked while this node still held it in its cache: no token was stored, and the
+    /// request is answered as for a revoked key.
+    case appKeyRevoked
 }
 
 extension AttemptStore {

@@ -1,6 +1,15 @@
 import Foundation
 
-/// One login attempt that may count as a failure: whose account, from where, when.
+/// Which budget an attempt counts against. Each scope counts its failures apart, by account, pair and address.
+public enum AttemptScope: String, Sendable, Equatable, CaseIterable {
+    /// Passwords, codes and PINs at `/token`, and the old password of a change: the three layers.
+    case login
+    /// Secret answers and reset codes: the reset path's own budget, so wrong answers throttle resets of the
+    /// account and never its logins.
+    case reset
+}
+
+/// One attempt that may count as a failure: whose account, from where, when, and in which budget.
 public struct LoginAttempt: Sendable, Equatable {
     public var id: String
     public var companyID: Int64
@@ -8,13 +17,15 @@ public struct LoginAttempt: Sendable, Equatable {
     public var usernameKey: String
     public var address: String
     public var at: Date
+    public var scope: AttemptScope
 
-    public init(id: String, companyID: Int64, usernameKey: String, address: String, at: Date) {
+    public init(id: String, companyID: Int64, usernameKey: String, address: String, at: Date, scope: AttemptScope = .login) {
         self.id = id
         self.companyID = companyID
         self.usernameKey = usernameKey
         self.address = address
         self.at = at
+        self.scope = scope
     }
 }
 

@@ -22,6 +22,14 @@ public enum AuditKind: String, Sendable, CaseIterable {
     case pinChanged = "pin.changed"
     case resetRequested = "reset.requested"
     case resetRedeemed = "reset.redeemed"
+    /// Too many wrong secret answers: resets of the account are throttled (its logins are not).
+    case resetThrottled = "reset.throttled"
+    /// A queued reset code was handed to its channel.
+    case resetSent = "reset.sent"
+    /// A queued notice was handed to its channel.
+    case noticeSent = "notice.sent"
+    /// A queued message was given up after its last try.
+    case messageFailed = "message.failed"
     case tokensRevoked = "tokens.revoked"
     case authenticatorEnrolled = "authenticator.enrolled"
 }

@@ -20,13 +20,23 @@ public struct OutgoingMessage: Sendable, Equatable {
     public var purpose: DeliveryPurpose
     public var code: String?
     public var userID: Int64
+    /// What a notice is about (for its wording); `nil` for codes.
+    public var notice: NoticeReason?
 
-    public init(channel: DeliveryChannel, destination: String, purpose: DeliveryPurpose, code: String?, userID: Int64) {
+    public init(
+        channel: DeliveryChannel,
+        destination: String,
+        purpose: DeliveryPurpose,
+        code: String?,
+        userID: Int64,
+        notice: NoticeReason? = nil
+    ) {
         self.channel = channel
         self.destination = destination
         self.purpose = purpose
         self.code = code
         self.userID = userID
+        self.notice = notice
     }
 }
 

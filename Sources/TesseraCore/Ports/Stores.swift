@@ -22,6 +22,9 @@ public protocol DirectoryStore: Sendable {
     func createUser(_ user: NewUser, now: Date) async throws -> User
     func user(companyID: Int64, usernameKey: String) async throws -> User?
     func user(id: Int64) async throws -> User?
+    /// The little a reset request needs of an account, read as narrowly as a missing one: so a request for a real
+    /// user costs what one for an unknown name costs.
+    func resetProfile(companyID: Int64, usernameKey: String) async throws -> ResetProfile?
     func users(companyID: Int64) async throws -> [User]
     func setUserDisabled(id: Int64, at: Date?) async throws
     func setPinDigest(userID: Int64, digest: String?) async throws
@@ -45,6 +48,20 @@ public protocol DirectoryStore: Sendable {
     /// Spends the TOTP `step` if it is later than the last spent one; `false` when it is not (a replay). Atomic,
     /// so of two requests with one code at most one gets `true`.
     func spendAuthenticatorStep(userID: Int64, step: Int64) async throws -> Bool
+}
+
+/// What a reset request reads of an account.
+public struct ResetProfile: Sendable, Equatable {
+    public var userID: Int64
+    public var isDisabled: Bool
+    /// The keyed digest of the secret answer, when the user has a question.
+    public var secretAnswerDigest: String?
+
+    public init(userID: Int64, isDisabled: Bool, secretAnswerDigest: String?) {
+        self.userID = userID
+        self.isDisabled = isDisabled
+        self.secretAnswerDigest = secretAnswerDigest
+    }
 }
 
 /// The fields of a user an operator creates.
@@ -95,8 +112,9 @@ public protocol LoginTransactionStore: Sendable {
 
 /// Access tokens, by digest.
 public protocol AccessTokenStore: Sendable {
-    /// Stores the record durably before it returns.
-    func insert(_ record: AccessTokenRecord) async throws
+    /// Stores the record durably before it returns — only while its app key is live: `false` (nothing stored)
+    /// when the key was revoked, so a node whose cache still held the key cannot mint a token that outlives it.
+    func insert(_ record: AccessTokenRecord) async throws -> Bool
     func accessToken(digest: String) async throws -> AccessTokenRecord?
     /// Revokes every live token of the user but `keeping` (a digest); returns how many.
     func revokeAll(userID: Int64, keeping: String?, at: Date) async throws -> Int
@@ -107,12 +125,33 @@ public protocol AccessTokenStore: Sendable {
     func revoke(sessionID: String, userID: Int64?, at: Date) async throws -> Bool
     /// The live sessions of a user, newest first, with the name of the app each came through.
     func sessions(userID: Int64, now: Date) async throws -> [Session]
-    /// The token with this digest and its user, in one lookup (the hot path of every API request).
-    func accessTokenWithUser(digest: String) async throws -> (AccessTokenRecord, User)?
-    /// The token with this digest and the name of its app, live or not.
-    func session(digest: String) async throws -> Session?
+    /// The token with this digest, its user and its app key, in one lookup (the hot path of every API request),
+    /// live or not.
+    func lookup(digest: String) async throws -> TokenLookup?
     /// Records that the token was used at `at`.
     func touch(digest: String, at: Date) async throws
+}
+
+/// An access token as validation and introspection need it: the record, its user, and the app key it was issued
+/// through.
+public struct TokenLookup: Sendable, Equatable {
+    public var record: AccessTokenRecord
+    public var user: User
+    public var appName: String
+    /// When the app key was revoked: a token of a revoked key never validates, whenever it was minted.
+    public var appKeyRevokedAt: Date?
+
+    public init(record: AccessTokenRecord, user: User, appName: String, appKeyRevokedAt: Date?) {
+        self.record = record
+        self.user = user
+        self.appName = appName
+        self.appKeyRevokedAt = appKeyRevokedAt
+    }
+
+    /// Whether the token opens the API at `now`: live, its key live, its user enabled.
+    public func opensAPI(at now: Date) -> Bool {
+        self.record.isLive(at: now) && self.appKeyRevokedAt == nil && !self.user.isDisabled
+    }
 }
 
 /// A live access token as its user sees it.
@@ -153,6 +192,10 @@ public protocol ResetCodeStore: Sendable {
     func latestResetCode(userID: Int64) async throws -> ResetCode?
     /// Removes and returns the live code with this digest: a code is redeemed once.
     func takeResetCode(digest: String, now: Date) async throws -> ResetCode?
+    /// Opens the account's sending window if the last one opened `interval` seconds ago or more — one atomic step,
+    /// so of parallel requests exactly one gets `true`. Keyed by username key, so an unknown name costs the same.
+    /// Redeeming a code does not close the window.
+    func claimResetWindow(companyID: Int64, usernameKey: String, now: Date, interval: TimeInterval) async throws -> Bool
 }
 
 /// Single-purpose tickets (PIN setup, password change).

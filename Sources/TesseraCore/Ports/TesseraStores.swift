@@ -9,6 +9,7 @@ public struct TesseraStores: Sendable {
     public var attempts: any AttemptStore
     public var audit: any AuditLog
     public var resetCodes: any ResetCodeStore
+    public var messages: any MessageQueue
 
     public init(
         directory: any DirectoryStore,
@@ -17,7 +18,8 @@ public struct TesseraStores: Sendable {
         tickets: any TicketStore,
         attempts: any AttemptStore,
         audit: any AuditLog,
-        resetCodes: any ResetCodeStore
+        resetCodes: any ResetCodeStore,
+        messages: any MessageQueue
     ) {
         self.directory = directory
         self.transactions = transactions
@@ -26,10 +28,14 @@ public struct TesseraStores: Sendable {
         self.attempts = attempts
         self.audit = audit
         self.resetCodes = resetCodes
+        self.messages = messages
     }
 
     /// One object that is every store (an SQL database, the tests' in-memory store).
-    public init(_ all: some DirectoryStore & LoginTransactionStore & AccessTokenStore & TicketStore & AttemptStore & AuditLog & ResetCodeStore) {
+    public init(
+        _ all: some DirectoryStore & LoginTransactionStore & AccessTokenStore & TicketStore & AttemptStore & AuditLog & ResetCodeStore
+            & MessageQueue
+    ) {
         self.init(
             directory: all,
             transactions: all,
@@ -37,7 +43,8 @@ public struct TesseraStores: Sendable {
             tickets: all,
             attempts: all,
             audit: all,
-            resetCodes: all
+            resetCodes: all,
+            messages: all
         )
     }
 }

@@ -9,6 +9,8 @@ public enum PasswordProblem: String, Sendable, Equatable, Error {
     case equalsUsername = "ErrorPasswordEqualsUsername"
     case tooCommon = "ErrorPasswordTooCommon"
     case sameAsCurrent = "ErrorPasswordSameAsCurrent"
+    case surroundingWhitespace = "ErrorPasswordSurroundingWhitespace"
+    case controlCharacters = "ErrorPasswordControlCharacters"
 
     public func message(_ policy: PasswordPolicy) -> String {
         switch self {
@@ -19,6 +21,8 @@ public enum PasswordProblem: String, Sendable, Equatable, Error {
         case .equalsUsername: "The password must not be the username."
         case .tooCommon: "The password is one of the most common passwords."
         case .sameAsCurrent: "The new password must differ from the current one."
+        case .surroundingWhitespace: "The password must not begin or end with a space: it could not be sent at sign-in."
+        case .controlCharacters: "The password must not contain line breaks, tabs or other control characters: it could not be sent at sign-in."
         }
     }
 }
@@ -39,6 +43,16 @@ public enum PasswordRules {
         if password.count > PasswordPolicy.maximumLength { problems.append(.tooLong) }
         if Username.key(password) == Username.key(username) { problems.append(.equalsUsername) }
         if CommonPasswords.contains(password) { problems.append(.tooCommon) }
+        // `/token` reads the password from a header: HTTP trims the spaces around a field value and a value cannot
+        // hold a line break or another control character, so such a password could never be sent at sign-in.
+        if let first = password.unicodeScalars.first, let last = password.unicodeScalars.last,
+            first.properties.isWhitespace || last.properties.isWhitespace
+        {
+            problems.append(.surroundingWhitespace)
+        }
+        if password.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || $0 == "\u{2028}" || $0 == "\u{2029}" }) {
+            problems.append(.controlCharacters)
+        }
         return problems
     }
 }

@@ -88,11 +88,11 @@ public struct IntrospectionService: Sendable {
     /// What `token` is, for a resource server of `app`'s company; `nil` when it is not active.
     public func introspect(_ token: String, for app: ResolvedApp) async throws -> Introspection? {
         guard !token.isEmpty, token.utf8.count <= LoginLimits().maximumCredentialLength,
-            let session = try await self.accessTokens.session(digest: SecretDigest.sha256(token)),
-            session.record.isLive(at: self.clock.now),
-            session.record.companyID == app.company.id,
-            let user = try await self.directory.user(id: session.record.userID), !user.isDisabled
+            let found = try await self.accessTokens.lookup(digest: SecretDigest.sha256(token)),
+            found.opensAPI(at: self.clock.now),
+            found.record.companyID == app.company.id
         else { return nil }
+        let (session, user) = (Session(record: found.record, appName: found.appName), found.user)
         return Introspection(
             subject: String(user.id),
             username: user.username,
