@@ -33,14 +33,17 @@ public struct LoginService: Sendable {
             limits: self.environment.limits
         )
         let attempts = self.stores.attempts
-        // Hashes run in the address's share of the pool: one address cannot take it from the others.
-        let lane = HashLane(address: origin.address)
+        // Hashes run in the address's share of the pool: one address cannot take it from the others. An address
+        // with no failures in its window goes first (set once the address is checked): a flood racks up failures,
+        // a user logging in has none.
+        var lane = HashLane(address: origin.address)
         var action = machine.start()
         do {
             while true {
                 switch action {
                 case .checkAddress(let address, let since):
                     let (count, oldest) = try await attempts.failures(address: address, since: since)
+                    lane.priority = count == 0
                     action = machine.addressChecked(failures: count, oldest: oldest)
                 case .loadTransaction(let digest):
                     let transaction = try await self.stores.transactions.transaction(interimTokenDigest: digest)

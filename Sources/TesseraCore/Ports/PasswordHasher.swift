@@ -27,7 +27,7 @@ extension PasswordHasher {
 public struct HashLane: Sendable, Hashable {
     /// The client address the request counts against; `nil` for work no client asked for directly.
     public var address: String?
-    /// Work served before the other waiting work: a returning device's login.
+    /// Work served before the other waiting work: a login from an address with no failures in its window.
     public var priority: Bool
 
     public init(address: String?, priority: Bool = false) {
