@@ -14,7 +14,10 @@ import TesseraCore
 struct DeliveryService: Service {
     /// The longest pause between two polls; each pause is drawn at random below it.
     static let pollInterval: Duration = .milliseconds(400)
-    static let batch = 20
+    /// Messages leased at once. They are sent one after another, each within its channel's deadline (20 s for a
+    /// whole SMTP message), so a batch must be sent well within the lease (60 s): otherwise another node takes the
+    /// rest again and sends them twice.
+    static let batch = 2
 
     let dispatcher: MessageDispatcher
     let metrics: TesseraMetrics
@@ -26,7 +29,7 @@ struct DeliveryService: Service {
             var busy = false
             do {
                 let results = try await self.dispatcher.dispatchDue(limit: Self.batch) { problem in
-                    self.logger.warning("a queued message could not be sent; it is tried again later", metadata: ["problem": "\(problem)"])
+                    self.logger.warning("a queued message could not be sent", metadata: ["problem": "\(problem)"])
                 }
                 for result in results { self.metrics.queuedMessage(result.rawValue) }
                 busy = results.count >= Self.batch
