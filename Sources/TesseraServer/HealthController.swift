@@ -5,8 +5,7 @@ import Logging
 struct HealthController: Sendable {
     let ping: @Sendable () async throws -> Void
 
-    func addRoutes(to routes: RouteGroups) {
-        let router = routes.open
+    func addRoutes(to router: RouterGroup<TesseraRequestContext>) {
         router.get("/healthz") { _, _ in
             Wire.json(.ok, JSONText.object(["status": .string("ok")]))
         }

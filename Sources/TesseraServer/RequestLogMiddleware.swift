@@ -12,38 +12,46 @@ struct RequestLogMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
-        let status: HTTPResponse.Status
         let response: Response
         do {
             response = try await next(request, context)
-            status = response.status
-        } catch let refusal as WireRefusal {
-            // A refusal a middleware, a context or a body decoder made in the contract's shape.
-            status = refusal.response.status
-            response = refusal.response
-        } catch let error as HTTPError {
-            // Hummingbird's own refusals (oversized bodies, unknown routes) in Tessera's JSON shape.
-            status = error.status
-            response = Wire.json(error.status, JSONText.object(["error": .string(error.body ?? error.status.reasonPhrase)]))
-        } catch is HTTPFramingError {
-            // The client's body broke off mid-stream: its error, not ours. The connection guard has already
-            // logged it (at notice) and closes the connection after this answer.
-            status = .badRequest
-            response = Wire.json(.badRequest, JSONText.object(["error": .string("The request body's framing is malformed")]))
-        } catch StorageError.unavailable {
-            // Fail closed: no answer is made up without the database. The storage logged the cause, once.
-            status = .serviceUnavailable
-            response = Wire.unavailable("The service is temporarily unavailable; try again")
         } catch {
-            context.logger.error("unexpected error", metadata: ["error.type": "\(type(of: error))"])
-            status = .internalServerError
-            response = Wire.json(
-                .internalServerError,
-                JSONText.object(["error": .string("Internal server error"), "requestId": .string(context.id)])
-            )
+            if let answer = Self.answer(for: error) {
+                response = answer
+            } else {
+                context.logger.error("unexpected error", metadata: ["error.type": "\(type(of: error))"])
+                response = Wire.json(
+                    .internalServerError,
+                    JSONText.object(["error": .string("Internal server error"), "requestId": .string(context.id)])
+                )
+            }
         }
+        let status = response.status
         self.log(request, context: context, status: status, since: start)
         return response
+    }
+
+    /// The answer to an error that has one: a refusal in the contract's shape, Hummingbird's own refusals, a
+    /// broken body, the database gone. `nil` for an error nobody expected.
+    static func answer(for error: any Error) -> Response? {
+        switch error {
+        case let refusal as WireRefusal:
+            // A refusal a middleware, a context or a body decoder made in the contract's shape.
+            return refusal.response
+        case let error as HTTPError:
+            // Hummingbird's own refusals (oversized bodies, unknown routes) in Tessera's JSON shape.
+            return Wire.json(error.status, JSONText.object(["error": .string(error.body ?? error.status.reasonPhrase)]))
+        case is HTTPFramingError:
+            // The client's body broke off mid-stream: its error, not ours. The connection guard has already
+            // logged it (at notice) and closes the connection after this answer.
+            return Wire.json(.badRequest, JSONText.object(["error": .string("The request body's framing is malformed")]))
+        case let error as StorageError:
+            // Fail closed: no answer is made up without the database. The storage logged the cause, once.
+            guard case .unavailable = error else { return nil }
+            return Wire.unavailable("The service is temporarily unavailable; try again")
+        default:
+            return nil
+        }
     }
 
     private func log(_ request: Request, context: Context, status: HTTPResponse.Status, since start: ContinuousClock.Instant) {

@@ -35,45 +35,63 @@ public func buildRouter(
     let validator = AccessTokenValidator(accessTokens: stores.accessTokens, directory: stores.directory, clock: configuration.clock)
 
     let router = Router(context: TesseraRequestContext.self)
+    let routeMethods = RouteMethods()
     router.add(middleware: RequestLogMiddleware(metrics: metrics))
     router.add(middleware: InputLimitsMiddleware())
-    let routes = RouteGroups(
-        router,
-        apps: AppResolver(directory: stores.directory),
-        validator: validator,
-        trustedProxies: configuration.trustedProxies,
-        metrics: metrics
-    )
-    HealthController(ping: database.ping).addRoutes(to: routes)
-    routes.open.get("/metrics") { _, _ in
+    router.add(middleware: PreflightMiddleware(origins: BrowserOrigins(directory: stores.directory)))
+    router.add(middleware: MethodNotAllowedMiddleware(routes: routeMethods))
+
+    // Operations: at the root only.
+    let operations = router.group()
+    HealthController(ping: database.ping).addRoutes(to: operations)
+    operations.get("/metrics") { _, _ in
         Response(
             status: .ok,
             headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
             body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.exposition()))
         )
     }
-    TokenController(login: LoginService(stores: stores, environment: environment), metrics: metrics).addRoutes(to: routes)
-    UserController().addRoutes(to: routes)
-    CredentialController(credentials: CredentialService(stores: stores, environment: environment)).addRoutes(to: routes)
-    AuthenticatorController(
+    let openAPI = OpenAPIDocument.yaml(servers: configuration.basePaths)
+    operations.get("/openapi.yaml") { _, _ in
+        Response(
+            status: .ok,
+            headers: [.contentType: "application/yaml; charset=utf-8"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: openAPI))
+        )
+    }
+
+    // The API: under each base path it is served on.
+    let token = TokenController(login: LoginService(stores: stores, environment: environment), metrics: metrics)
+    let credentials = CredentialController(credentials: CredentialService(stores: stores, environment: environment))
+    let authenticators = AuthenticatorController(
         authenticators: AuthenticatorService(
             directory: stores.directory,
             audit: stores.audit,
             secrets: environment.secrets,
             clock: configuration.clock
         )
-    ).addRoutes(to: routes)
-    SessionController(
+    )
+    let sessions = SessionController(
         sessions: SessionService(accessTokens: stores.accessTokens, audit: stores.audit, clock: configuration.clock),
         introspection: IntrospectionService(directory: stores.directory, accessTokens: stores.accessTokens, clock: configuration.clock)
-    ).addRoutes(to: routes)
-    routes.open.get("/openapi.yaml") { _, _ in
-        Response(
-            status: .ok,
-            headers: [.contentType: "application/yaml; charset=utf-8"],
-            body: ResponseBody(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml))
+    )
+    let apps = AppResolver(directory: stores.directory)
+    for base in configuration.basePaths {
+        let routes = RouteGroups(
+            router,
+            base: base.prefix,
+            apps: apps,
+            validator: validator,
+            trustedProxies: configuration.trustedProxies,
+            metrics: metrics
         )
+        token.addRoutes(to: routes)
+        UserController().addRoutes(to: routes)
+        credentials.addRoutes(to: routes)
+        authenticators.addRoutes(to: routes)
+        sessions.addRoutes(to: routes)
     }
+    routeMethods.load(router.routes)
     let delivery = DeliveryService(
         dispatcher: MessageDispatcher(stores: stores, environment: environment),
         metrics: metrics,

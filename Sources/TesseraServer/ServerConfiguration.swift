@@ -32,6 +32,8 @@ public struct ServerConfiguration: Sendable {
     /// From the first byte of a request until its head is complete (`--request-head-timeout`); past it the
     /// request is answered `408` and the connection closed, so a head sent a byte at a time cannot hold a socket.
     public var requestHeadTimeout: Duration
+    /// The base paths the API answers under (`--base-path`): both the root and ETNA's `/api` by default.
+    public var basePaths: [APIBasePath]
 
     // Seams for tests: the clock, the source of secrets, the code sender, the key.
     public var clock: any WallClock
@@ -61,6 +63,7 @@ public struct ServerConfiguration: Sendable {
         hashingWait: Duration = .seconds(2),
         idleTimeout: Duration = .seconds(60),
         requestHeadTimeout: Duration = .seconds(10),
+        basePaths: [APIBasePath] = APIBasePath.allCases,
         clock: any WallClock = SystemClock(),
         generator: any SecretGenerator = SecureRandom(),
         codeSender: (any CodeSender)? = nil,
@@ -82,6 +85,7 @@ public struct ServerConfiguration: Sendable {
         self.hashingWait = hashingWait
         self.idleTimeout = idleTimeout
         self.requestHeadTimeout = requestHeadTimeout
+        self.basePaths = basePaths
         self.clock = clock
         self.generator = generator
         self.codeSender = codeSender

@@ -10,13 +10,15 @@ struct SessionController: Sendable {
 
     func addRoutes(to routes: RouteGroups) {
         routes.app.delete("/token", use: self.logout)
+        routes.app.post("/logout", use: self.logout)
         routes.open.post("/token/introspect", use: self.introspect)
         routes.user.get("/v1.0/users/@me/sessions", use: self.list)
         routes.user.delete("/v1.0/users/@me/sessions", use: self.endOthers)
         routes.user.delete("/v1.0/users/@me/sessions/{id}", use: self.endOne)
     }
 
-    /// `DELETE /token` with `Et-App-Key` and the bearer token: `204`, whether or not the token was live.
+    /// `DELETE /token` (and ETNA's SignOut, `POST /logout`) with `Et-App-Key` and the bearer token: `204`, whether
+    /// or not the token was live.
     @Sendable func logout(_ request: Request, context: AppRequestContext) async throws -> Response {
         if let token = BearerToken.parse(request.credential(.authorization)) {
             try await self.sessions.logout(token: token, app: context.app, client: context.origin)

@@ -1,8 +1,9 @@
+import HTTPTypes
 import Hummingbird
 import Logging
 import TesseraCore
 
-/// `POST /token`: parses the headers, runs the login flow, writes the outcome. No policy lives here.
+/// `POST /token`: reads the credentials, runs the login flow, writes the outcome. No policy lives here.
 struct TokenController: Sendable {
     let login: LoginService
     let metrics: TesseraMetrics
@@ -13,11 +14,12 @@ struct TokenController: Sendable {
 
     @Sendable func token(_ request: Request, context: AppRequestContext) async throws -> Response {
         let app = context.app
+        let credentials = try await LoginCredentials.read(request)
         let loginRequest = LoginRequest(
-            username: request.credential(.username),
-            password: request.credential(.password),
-            verificationCode: request.credential(.verificationCode),
-            pin: request.credential(.pinCode),
+            username: credentials.username,
+            password: credentials.password,
+            verificationCode: credentials.verificationCode,
+            pin: credentials.pin,
             interimToken: BearerToken.parse(request.credential(.authorization))
         )
         do {
@@ -27,7 +29,7 @@ struct TokenController: Sendable {
                 metadata: ["company": "\(app.company.id)", "app": "\(app.appKey.id)", "outcome": "\(Self.describe(outcome))"]
             )
             self.count(outcome)
-            return Wire.token(outcome)
+            return Wire.token(outcome, throttle: app.company.policy.throttleAnswer)
         } catch LoginServiceError.appKeyRevoked {
             // Revoked while this node's cache still held it: answered as the key's state now is.
             return Wire.appKeyError
@@ -65,5 +67,41 @@ struct TokenController: Sendable {
         case .failed(let step, let reason): "Failed \(step.rawValue): \(reason.rawValue)"
         case .throttled: "Throttled"
         }
+    }
+}
+
+/// The credentials of a `/token` request: each from its header, or from a field of the same name in a form or JSON
+/// body (ETNA's schema declares the form; headers also end up in proxies' logs). A field given both ways must say
+/// the same, or the request is refused: two values could otherwise be checked against two different things.
+struct LoginCredentials {
+    var username: String?
+    var password: String?
+    var verificationCode: String?
+    var pin: String?
+
+    static func read(_ request: Request) async throws -> LoginCredentials {
+        let body = try await RequestFields.read(request, assuming: .form)
+        func value(_ name: HTTPField.Name, _ etnaName: String) throws -> String? {
+            let header = request.credential(name).flatMap { $0.isEmpty ? nil : $0 }
+            let field = body.string(etnaName)
+            if let header, let field, header != field {
+                // Names only: the values are secrets.
+                throw WireRefusal(
+                    Wire.json(
+                        .badRequest,
+                        JSONText.object([
+                            "error": .string("\(etnaName) in the body differs from the \(etnaName) header; send it once")
+                        ])
+                    )
+                )
+            }
+            return header ?? field
+        }
+        return LoginCredentials(
+            username: try value(.username, "Username"),
+            password: try value(.password, "Password"),
+            verificationCode: try value(.verificationCode, "VerificationCode"),
+            pin: try value(.pinCode, "PinCode")
+        )
     }
 }

@@ -22,27 +22,31 @@ enum Wire {
         Self.json(.unauthorized, Self.appKeyErrorBody)
     }
 
-    /// `/token`'s answer for an outcome of the flow.
-    static func token(_ outcome: LoginOutcome) -> Response {
+    /// `/token`'s answer for an outcome of the flow; `throttle` is how the app key's company answers layer 3.
+    static func token(_ outcome: LoginOutcome, throttle: ThrottleAnswer = .tooManyRequests) -> Response {
         switch outcome {
         case .succeeded(let token):
             return Self.json(.ok, JSONText.object(["State": .string("Succeeded"), "Token": .string(token)]))
         case .expecting(let step, let reason, let token, let hint):
-            // The four contract keys, and at the PIN step the user's security image and phrase as an extension.
-            let image = hint.flatMap { hint in
-                SecurityImages.named(hint.imageName).map { image in
-                    JSONText.object([
-                        "FileName": .string(image.fileName), "Content": .string(image.png.base64EncodedString()),
-                        "PersonalPhrase": .string(hint.phrase),
-                    ])
-                }
+            // The contract's keys; a ticket in ETNA's `ConfirmationToken` too; at the PIN step the user's security
+            // image and phrase in ETNA's `Image` and `PersonalPhrase`, and in Tessera's older `SecurityImage`.
+            let image = hint.flatMap { hint in SecurityImages.named(hint.imageName).map { (hint, $0) } }
+            let content = image.map { $0.1.png.base64EncodedString() }
+            let securityImage = image.map { hint, image in
+                JSONText.object([
+                    "FileName": .string(image.fileName), "Content": .string(content ?? ""),
+                    "PersonalPhrase": .string(hint.phrase),
+                ])
             }
             return Self.json(
                 .accepted,
                 JSONText.object([
                     "State": .string("Expecting"), "Step": .string(step.rawValue),
                     "Reason": .string(reason.rawValue), "Token": .string(token),
-                    "SecurityImage": image.map { .raw($0) } ?? .omit,
+                    "ConfirmationToken": reason.comesWithTicket ? .string(token) : .omit,
+                    "PersonalPhrase": image.map { .string($0.0.phrase) } ?? .omit,
+                    "Image": content.map { .string($0) } ?? .omit,
+                    "SecurityImage": securityImage.map { .raw($0) } ?? .omit,
                 ])
             )
         case .failed(let step, let reason):
@@ -53,16 +57,24 @@ enum Wire {
                 ])
             )
         case .throttled(let retryAfter):
+            let (status, reason): (HTTPResponse.Status, String) =
+                switch throttle {
+                case .tooManyRequests: (.tooManyRequests, LoginReason.tooManyAttempts.rawValue)
+                case .etna: (.unauthorized, Self.etnaThrottleReason)
+                }
             return Self.json(
-                .tooManyRequests,
+                status,
                 JSONText.object([
                     "State": .string("Failed"), "Step": .string(LoginStep.baseAuthentication.rawValue),
-                    "Reason": .string(LoginReason.tooManyAttempts.rawValue),
+                    "Reason": .string(reason),
                 ]),
                 extraHeaders: [.retryAfter: String(retryAfter)]
             )
         }
     }
+
+    /// The reason ETNA's login guard gives, which its clients and load plans look for.
+    static let etnaThrottleReason = "Too many login requests"
 
     /// ETNA's `v1.0` envelope: `{"Model":…,"Errors":[…],"ErrorsCode":[…],"IsSucceed":…}`.
     static func envelope(

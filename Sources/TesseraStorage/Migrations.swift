@@ -286,6 +286,14 @@ enum Migrations {
                 "CREATE INDEX message_queue_due ON message_queue (next_attempt_at)",
             ]
         ),
+        Step(
+            version: 8,
+            statements: [
+                // ETNA's clients look for its own throttle answer; browser terminals need their origins allowed.
+                "ALTER TABLE companies ADD COLUMN throttle_answer TEXT NOT NULL DEFAULT '429'",
+                "ALTER TABLE companies ADD COLUMN browser_origins TEXT NOT NULL DEFAULT ''",
+            ]
+        ),
     ]
 
     static var latestVersion: Int { steps.last?.version ?? 0 }

@@ -6,7 +6,7 @@ extension SQLStorage: DirectoryStore {
     static let policyColumns = [
         "require_2fa", "require_pin", "token_ttl", "device_failure_limit", "device_window", "account_failure_limit",
         "account_window", "account_lock_duration", "address_failure_limit", "address_window", "password_min_length",
-        "password_max_age_days", "revoke_sessions_on_change",
+        "password_max_age_days", "revoke_sessions_on_change", "throttle_answer", "browser_origins",
     ]
 
     static func policyBinds(_ policy: CompanyPolicy) -> [SQLBind] {
@@ -17,7 +17,8 @@ extension SQLStorage: DirectoryStore {
             .integer(Int(policy.lockout.accountLockDuration)), .integer(policy.lockout.addressFailureLimit),
             .integer(Int(policy.lockout.addressWindow)), .integer(policy.passwords.minimumLength),
             policy.passwords.maximumAgeDays.map { .integer($0) } ?? .null,
-            .integer(policy.passwords.revokeSessionsOnChange ? 1 : 0),
+            .integer(policy.passwords.revokeSessionsOnChange ? 1 : 0), .text(policy.throttleAnswer.rawValue),
+            .text(policy.browserOrigins.joined(separator: " ")),
         ]
     }
 
@@ -283,7 +284,10 @@ extension SQLStorage: DirectoryStore {
                     minimumLength: Int(row.int("password_min_length")),
                     maximumAgeDays: row.optionalInt("password_max_age_days").map { Int($0) },
                     revokeSessionsOnChange: row.bool("revoke_sessions_on_change")
-                )
+                ),
+                // An answer this build does not know (written by a newer one) falls back to HTTP's own.
+                throttleAnswer: ThrottleAnswer(rawValue: row.string("throttle_answer")) ?? .tooManyRequests,
+                browserOrigins: row.string("browser_origins").split(separator: " ").map(String.init)
             )
         )
     }

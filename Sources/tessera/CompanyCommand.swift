@@ -23,7 +23,7 @@ struct CompanyCommand: AsyncParsableCommand {
         func run() async throws {
             let company = try await self.store.withOperators { operators in
                 var policy = CompanyPolicy()
-                self.policy.apply(to: &policy)
+                try self.policy.apply(to: &policy)
                 return try await operators.createCompany(name: self.name, policy: policy, by: .cli)
             }
             print("Created company \"\(company.name)\" (id \(company.id)): \(describe(company.policy))")
@@ -44,7 +44,7 @@ struct CompanyCommand: AsyncParsableCommand {
 
         func run() async throws {
             let company = try await self.store.withOperators { operators in
-                try await operators.updateCompany(named: self.name, by: .cli) { self.policy.apply(to: &$0) }
+                try await operators.updateCompany(named: self.name, by: .cli) { try self.policy.apply(to: &$0) }
             }
             print("Updated company \"\(company.name)\": \(describe(company.policy))")
         }
@@ -72,6 +72,8 @@ struct CompanyCommand: AsyncParsableCommand {
                 ("passwords", "\(policy.passwords.minimumLength)+ characters"),
                 ("max age", policy.passwords.maximumAgeDays.map { "\($0) days" } ?? "no limit"),
                 ("on change", policy.passwords.revokeSessionsOnChange ? "end other sessions" : "keep other sessions"),
+                ("throttled", policy.throttleAnswer == .etna ? "401 Too many login requests (etna)" : "429 Too many attempts"),
+                ("browsers", policy.browserOrigins.isEmpty ? "none" : policy.browserOrigins.joined(separator: " ")),
             ]
             for (label, value) in rows {
                 print("\(label):".padding(toLength: 12, withPad: " ", startingAt: 0) + value)
@@ -123,7 +125,19 @@ struct PolicyOptions: ParsableArguments {
     @Option(help: "Failures from one address across accounts, within an hour, before /token answers 429 (default 100).")
     var maxFailuresPerAddress: Int?
 
-    func apply(to policy: inout CompanyPolicy) {
+    @Option(help: "How a throttled /token is answered: 429 (the default) or etna (ETNA's 401 \"Too many login requests\").")
+    var throttleAnswer: ThrottleAnswer?
+
+    @Option(
+        name: .customLong("cors-origin"),
+        help: "A web origin (https://trade.example.com) whose pages may call the API from a browser; repeat for more. On update, replaces the list."
+    )
+    var browserOrigins: [String] = []
+
+    @Flag(name: .customLong("no-cors-origins"), help: "Allow no browser origin (on update: clear the list).")
+    var clearBrowserOrigins = false
+
+    func apply(to policy: inout CompanyPolicy) throws {
         if let value = self.requireTwoFactor { policy.requireTwoFactor = value }
         if let value = self.requirePin { policy.requirePin = value }
         if let value = self.tokenTtl { policy.tokenLifetime = value }
@@ -133,8 +147,20 @@ struct PolicyOptions: ParsableArguments {
         if let value = self.maxFailuresPerDevice { policy.lockout.pairFailureLimit = value }
         if let value = self.maxFailuresPerAccount { policy.lockout.accountFailureLimit = value }
         if let value = self.maxFailuresPerAddress { policy.lockout.addressFailureLimit = value }
+        if let value = self.throttleAnswer { policy.throttleAnswer = value }
+        if self.clearBrowserOrigins { policy.browserOrigins = [] }
+        if !self.browserOrigins.isEmpty {
+            var origins: [String] = []
+            for origin in self.browserOrigins {
+                let normal = try CompanyPolicy.normalizedOrigin(origin)
+                if !origins.contains(normal) { origins.append(normal) }
+            }
+            policy.browserOrigins = origins
+        }
     }
 }
+
+extension ThrottleAnswer: ExpressibleByArgument {}
 
 func describe(_ policy: CompanyPolicy) -> String {
     "2-FA \(policy.requireTwoFactor ? "required" : "per user"), PIN \(policy.requirePin ? "required" : "not required"), "

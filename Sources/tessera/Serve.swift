@@ -69,6 +69,12 @@ struct Serve: AsyncParsableCommand {
     )
     var requestHeadTimeout: Int = 10
 
+    @Option(
+        name: .customLong("base-path"),
+        help: "Serve the API only under this base path: / (Tessera's /token) or /api (ETNA's /api/token). Default: both."
+    )
+    var basePath: APIBasePath?
+
     func validate() throws {
         guard (1...1000).contains(self.databasePool) else { throw ValidationError("--database-pool must be between 1 and 1000") }
         guard (1...300).contains(self.databaseTimeout) else { throw ValidationError("--database-timeout must be between 1 and 300 seconds") }
@@ -138,8 +144,11 @@ struct Serve: AsyncParsableCommand {
             bcryptCost: self.bcryptCost,
             trustedProxies: self.trustedProxies.compactMap(TrustedProxy.init),
             idleTimeout: .seconds(self.idleTimeout),
-            requestHeadTimeout: .seconds(self.requestHeadTimeout)
+            requestHeadTimeout: .seconds(self.requestHeadTimeout),
+            basePaths: self.basePath.map { [$0] } ?? APIBasePath.allCases
         )
         try await serve(configuration)
     }
 }
+
+extension APIBasePath: ExpressibleByArgument {}

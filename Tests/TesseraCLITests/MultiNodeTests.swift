@@ -294,6 +294,48 @@ import FoundationNetworking
         }
     }
 
+    @Test func aPolicyChangeReachesEveryNodeWithinTheCacheLifeAndIsAudited() async throws {
+        defer { try? FileManager.default.removeItem(at: self.directory) }
+        try await TestDatabase.with(.postgres) { database in
+            let appKey = try self.seed(database.argument, maxFailuresPerDevice: 10)
+            let a = try await Node.start(database: database.argument, key: self.key, outbox: self.outbox("a"))
+            defer { a.stop() }
+            let b = try await Node.start(database: database.argument, key: self.key, outbox: self.outbox("b"))
+            defer { b.stop() }
+            #expect(try await a.login(appKey, "ann").status == 200)
+            #expect(try await b.login(appKey, "ann").status == 200)
+
+            let updated = try Self.check(
+                Self.tessera(
+                    [
+                        "company", "update", "acme", "--throttle-answer", "etna", "--max-failures-per-address", "1",
+                        "--cors-origin", "HTTPS://Trade.Broker.Example:443/", "--database", database.argument,
+                    ],
+                    key: self.key
+                )
+            )
+            #expect(updated.stdout.contains("Updated company"))
+            let shown = try Self.check(Self.tessera(["company", "show", "acme", "--database", database.argument], key: self.key))
+            #expect(shown.stdout.contains("etna") && shown.stdout.contains("https://trade.broker.example"), "\(shown.stdout)")
+            let audit = try Self.check(Self.tessera(["audit", "list", "--database", database.argument], key: self.key))
+            #expect(audit.stdout.contains("company.updated") && audit.stdout.contains("throttleAnswer: 429 → etna"), "\(audit.stdout)")
+            let refused = try Self.tessera(
+                ["company", "update", "acme", "--cors-origin", "https://*.broker.example", "--database", database.argument],
+                key: self.key
+            )
+            #expect(refused.status != 0 && refused.stderr.contains("--cors-origin"), "\(refused.stderr)")
+
+            // Within the app-key cache's life (2 s) both nodes answer by the new policy: one failure, then ETNA's
+            // throttle answer.
+            try await Task.sleep(for: .milliseconds(2_500))
+            for node in [a, b] {
+                _ = try await node.login(appKey, "ann", password: "not the password")
+                let throttled = try await node.login(appKey, "ann")
+                #expect(throttled.status == 401 && throttled.body.contains("Too many login requests"), "\(throttled.body)")
+            }
+        }
+    }
+
     // MARK: Start
 
     @Test func aDatabaseThatCannotBeUsedStopsTheStartAtOnceWithTheReason() async throws {

@@ -22,6 +22,8 @@ import FoundationNetworking
                 let expired = try await client.login("ivan", app: "expco")
                 #expect(expired.isExpecting("BaseAuthentication", "Your Password has expired and must be changed"), "\(expired.body)")
                 let ticket = try #require(expired.token)
+                // ETNA's clients read the ticket from ConfirmationToken.
+                #expect(expired.json["ConfirmationToken"] as? String == ticket)
                 // A wrong password is still just wrong: the expiry is only told to the right one.
                 #expect(
                     try await client.login("ivan", password: "not the password", app: "expco").isFailure("BaseAuthentication", "Invalid credentials")
@@ -104,6 +106,8 @@ import FoundationNetworking
                 let notInit = try await client.login("erin", app: "pinco")
                 #expect(notInit.isExpecting("SecutityPin", "PIN code is not init"))
                 let ticket = try #require(notInit.token)
+                // ETNA's docs: set the first PIN with the ConfirmationToken of this answer.
+                #expect(notInit.json["ConfirmationToken"] as? String == ticket)
 
                 let images = try await client.send(
                     .get,
@@ -136,6 +140,10 @@ import FoundationNetworking
                 #expect(hint["FileName"] == chosen)
                 #expect(hint["PersonalPhrase"] == "blue skies")
                 #expect(hint["Content"] == list[2]["Content"])
+                // ETNA's own keys for the same: the phrase, and the image as base64 PNG.
+                #expect(first.json["PersonalPhrase"] as? String == "blue skies")
+                #expect(first.json["Image"] as? String == list[2]["Content"])
+                #expect(first.json["ConfirmationToken"] == nil, "an interim token is not a ticket")
                 let done = try await client.login("erin", app: "pinco", [("PinCode", "5791"), ("Authorization", try #require(first.token))])
                 #expect(done.isSuccess, "\(done.body)")
             }

@@ -49,16 +49,26 @@ import Testing
     @Test func theOpenAPIDocumentListsExactlyTheRouterRoutes() async throws {
         try await TestWorld.with { world in
             let database = try await TesseraDatabase.open(.sqlite(path: world.databasePath), logger: Logger(label: "test"))
-            let routes = Set(
+            let inRouter = Set(
                 try buildRouter(world.configuration(), database: database, logger: Logger(label: "test")).router.routes.map {
                     "\($0.method.rawValue) \($0.path.description)"
                 }
             )
             await database.close()
+            // The document lists each API path once, relative to its servers; the router has it under both.
+            let operations = ["/healthz", "/readyz", "/metrics", "/openapi.yaml"]
+            let routes = Set(inRouter.map { $0.replacingOccurrences(of: " /api/", with: " /") })
+            for route in routes {
+                let path = String(route.split(separator: " ")[1])
+                #expect(inRouter.contains(route), "\(route) is not served at the root")
+                let underAPI = route.replacingOccurrences(of: " /", with: " /api/")
+                #expect(inRouter.contains(underAPI) != operations.contains(path), "\(route): under /api only if an API route")
+            }
             try await world.withServer { client in
                 let served = try await client.send(.get, "/openapi.yaml", [])
                 #expect(served.status == 200)
                 #expect(served.body.hasPrefix("openapi: 3"))
+                #expect(served.body.contains("\nservers:\n  - url: /\n") && served.body.contains("\n  - url: /api\n"))
                 // Paths at two spaces under `paths:`, methods at four below them.
                 var documented = Set<String>()
                 var path: String?

@@ -17,6 +17,8 @@ import Testing
 /// the same `buildApplication` the executable uses.
 struct TestWorld {
     static let password = "correct horse battery staple"
+    /// The web origin acme's browser terminal is served from (acme's only allowed origin).
+    static let acmeTerminal = "https://trade.acme.example"
 
     let directory: URL
     let databasePath: String
@@ -24,7 +26,7 @@ struct TestWorld {
     let clock = ManualClock()
     let key = try! ServerKey(bytes: (0..<32).map { UInt8($0) })
     /// App keys by name: `acme` (terminal), `acme-mobile` (same company, other app), `pinco`, `shortco`,
-    /// `otherco`, `revoked`.
+    /// `otherco`, `etnaco`, `revoked`.
     var appKeys: [String: String] = [:]
 
     /// Runs `body` with a fresh world and removes its files afterwards, whatever happens.
@@ -80,7 +82,7 @@ struct TestWorld {
             return user
         }
 
-        let acme = try await company("acme", CompanyPolicy())
+        let acme = try await company("acme", CompanyPolicy(browserOrigins: [Self.acmeTerminal]))
         try await app("acme", acme)
         try await app("resource", acme)
         let resourceSecret = SecureRandom().token()
@@ -130,6 +132,14 @@ struct TestWorld {
         try await directory.setIntrospectionSecret(appKeyID: otherResource.appKey.id, digest: SecretDigest.sha256(otherSecret))
         self.appKeys["otherco-resource-secret"] = otherSecret
         _ = try await user("alice", otherco)
+
+        // Answers a throttled /token as ETNA's login guard does.
+        let etnaco = try await company(
+            "etnaco",
+            CompanyPolicy(lockout: LockoutPolicy(addressFailureLimit: 2), throttleAnswer: .etna)
+        )
+        try await app("etnaco", etnaco)
+        _ = try await user("lena", etnaco)
         await database.close()
     }
 
@@ -156,9 +166,11 @@ struct TestWorld {
         hasher: (any PasswordHasher)? = nil,
         smtp: SMTPConfiguration? = nil,
         smsWebhook: SMSWebhookConfiguration? = nil,
+        basePaths: [APIBasePath]? = nil,
         _ body: @Sendable (Client) async throws -> T
     ) async throws -> T {
         var configuration = self.configuration()
+        if let basePaths { configuration.basePaths = basePaths }
         configuration.passwordHasher = hasher
         configuration.smtp = smtp
         configuration.smsWebhook = smsWebhook
@@ -250,7 +262,9 @@ struct Answer: Sendable {
 
     /// Whether the body is exactly a `202` with these step and reason and a token.
     func isExpecting(_ step: String, _ reason: String) -> Bool {
-        self.status == 202 && Set(self.json.keys) == ["State", "Step", "Reason", "Token"]
+        // A ticket comes in ETNA's ConfirmationToken too, and equal to Token.
+        self.status == 202 && Set(self.json.keys).subtracting(["ConfirmationToken"]) == ["State", "Step", "Reason", "Token"]
+            && (self.json["ConfirmationToken"] == nil || self.json["ConfirmationToken"] as? String == self.token)
             && self.json["State"] as? String == "Expecting" && self.json["Step"] as? String == step
             && self.json["Reason"] as? String == reason && !(self.token ?? "").isEmpty
     }

@@ -28,20 +28,39 @@ public struct CompanyPolicy: Sendable, Equatable {
     public var lockout: LockoutPolicy
     /// What a new password must be, and how long one lasts.
     public var passwords: PasswordPolicy
+    /// How a throttled `/token` is answered.
+    public var throttleAnswer: ThrottleAnswer
+    /// The web origins (`https://trade.example.com`) whose pages may call the API with this company's app keys
+    /// from a browser (CORS), normalised by ``CompanyPolicy/normalizedOrigin(_:)``. Empty: none.
+    public var browserOrigins: [String]
 
     public init(
         requireTwoFactor: Bool = false,
         requirePin: Bool = false,
         tokenLifetime: Int = Self.maximumTokenLifetime,
         lockout: LockoutPolicy = LockoutPolicy(),
-        passwords: PasswordPolicy = PasswordPolicy()
+        passwords: PasswordPolicy = PasswordPolicy(),
+        throttleAnswer: ThrottleAnswer = .tooManyRequests,
+        browserOrigins: [String] = []
     ) {
         self.requireTwoFactor = requireTwoFactor
         self.requirePin = requirePin
         self.tokenLifetime = tokenLifetime
         self.lockout = lockout
         self.passwords = passwords
+        self.throttleAnswer = throttleAnswer
+        self.browserOrigins = browserOrigins
     }
+}
+
+/// How `/token` answers an address over its layer-3 budget. Either way nothing is checked and `Retry-After` says
+/// when to come back.
+public enum ThrottleAnswer: String, Sendable, Equatable, CaseIterable {
+    /// `429 Too Many Requests`, `Reason` "Too many attempts": HTTP's own answer, the default.
+    case tooManyRequests = "429"
+    /// ETNA's login guard: `401`, `Reason` "Too many login requests", which existing clients and load plans
+    /// look for.
+    case etna
 }
 
 /// The three layers against guessing (DESIGN.md §6). Wrong passwords, codes and PINs all count as failures.

@@ -22,6 +22,12 @@ public enum LoginReason: String, Sendable, Equatable {
 }
 
 /// What the PIN step shows the user so they know the server is theirs: the image and phrase they chose.
+extension LoginReason {
+    /// The answer's token is a single-purpose ticket (to set a first PIN, or a new password), not an interim token
+    /// of the login: ETNA's clients read it from `ConfirmationToken`.
+    public var comesWithTicket: Bool { self == .pinNotInitialised || self == .passwordExpired }
+}
+
 public struct PinHint: Sendable, Equatable {
     public var imageName: String
     public var phrase: String?

@@ -28,6 +28,37 @@ extension CompanyPolicy {
         guard (Self.minimumPasswordLength...PasswordPolicy.maximumLength).contains(self.passwords.minimumLength) else {
             throw OperatorError(.invalid, "\(.passwordMinLength) must be between \(Self.minimumPasswordLength) and \(PasswordPolicy.maximumLength)")
         }
+        guard self.browserOrigins.count <= Self.maximumBrowserOrigins else {
+            throw OperatorError(.invalid, "a company allows at most \(Self.maximumBrowserOrigins) of \(.corsOrigin)")
+        }
+        for origin in self.browserOrigins {
+            guard try Self.normalizedOrigin(origin) == origin else {
+                throw OperatorError(.invalid, "\(.corsOrigin) \"\(origin)\" is not in its normal form")
+            }
+        }
+    }
+
+    /// The most browser origins one company may allow.
+    public static let maximumBrowserOrigins = 32
+
+    /// `origin` as browsers send it in `Origin`: `http` or `https`, a host, a port only when not the scheme's
+    /// default, lower case, nothing else. Throws for anything else (a path, a query, credentials, a wildcard).
+    public static func normalizedOrigin(_ origin: String) throws(OperatorError) -> String {
+        let refusal = OperatorError(
+            .invalid,
+            "\(.corsOrigin) must be a web origin like https://trade.example.com (a scheme, a host, a port at most), not \"\(origin)\""
+        )
+        guard origin.count <= 300, !origin.contains("*"),
+            let components = URLComponents(string: origin.trimmingCharacters(in: .whitespaces)),
+            let scheme = components.scheme?.lowercased(), scheme == "http" || scheme == "https",
+            let host = components.host?.lowercased(), !host.isEmpty,
+            components.path.isEmpty || components.path == "/",
+            components.query == nil, components.fragment == nil, components.user == nil, components.password == nil,
+            host.unicodeScalars.allSatisfy({ $0.isASCII && !$0.properties.isWhitespace })
+        else { throw refusal }
+        let defaultPort = scheme == "https" ? 443 : 80
+        let port = components.port.flatMap { $0 == defaultPort ? nil : $0 }
+        return "\(scheme)://\(host)" + (port.map { ":\($0)" } ?? "")
     }
 }
 
@@ -47,6 +78,11 @@ extension CompanyPolicy {
                 other.passwords.maximumAgeDays.map(String.init) ?? "none"
             ),
             ("revokeSessionsOnChange", "\(self.passwords.revokeSessionsOnChange)", "\(other.passwords.revokeSessionsOnChange)"),
+            ("throttleAnswer", self.throttleAnswer.rawValue, other.throttleAnswer.rawValue),
+            (
+                "browserOrigins", self.browserOrigins.isEmpty ? "none" : self.browserOrigins.joined(separator: " "),
+                other.browserOrigins.isEmpty ? "none" : other.browserOrigins.joined(separator: " ")
+            ),
         ]
         return fields.filter { $0.1 != $0.2 }.map { "\($0.0): \($0.1) → \($0.2)" }.joined(separator: ", ")
     }

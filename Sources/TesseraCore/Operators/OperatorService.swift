@@ -76,14 +76,14 @@ public struct OperatorService: Sendable {
     public func updateCompany(
         named name: String,
         by actor: OperatorActor,
-        _ change: (inout CompanyPolicy) -> Void
+        _ change: (inout CompanyPolicy) throws -> Void
     ) async throws
         -> Company
     {
         try actor.require(.admin)
         let company = try await self.requireCompany(name)
         var policy = company.policy
-        change(&policy)
+        try change(&policy)
         try policy.validate()
         guard let updated = try await self.directory.updateCompany(id: company.id, policy: policy) else {
             throw OperatorError(.notFound, "no company is named \"\(name)\"")
