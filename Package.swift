@@ -141,6 +141,7 @@ let package = Package(
                 "TesseraClient",
                 "TesseraHummingbird",
                 "TesseraBcrypt",
+                "TesseraStorage",
                 "TesseraTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOPosix", package: "swift-nio"),

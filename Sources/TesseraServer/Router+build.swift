@@ -32,12 +32,23 @@ public func buildRouter(
         secrets: KeyedDigester(key: key),
         generator: configuration.generator
     )
-    let validator = AccessTokenValidator(accessTokens: stores.accessTokens, directory: stores.directory, clock: configuration.clock)
+    // Validations are cached when the database keeps a revocation log to end them by.
+    let follower = database.revocations.flatMap { feed in
+        configuration.tokenCacheCapacity > 0
+            ? RevocationFollower(feed: feed, cache: ValidationCache(capacity: configuration.tokenCacheCapacity)) : nil
+    }
+    let validator = AccessTokenValidator(
+        accessTokens: stores.accessTokens,
+        directory: stores.directory,
+        clock: configuration.clock,
+        cache: follower?.cache
+    )
 
     let router = Router(context: TesseraRequestContext.self)
     let routeMethods = RouteMethods()
     router.add(middleware: RequestLogMiddleware(metrics: metrics))
     router.add(middleware: InputLimitsMiddleware())
+    if let follower { router.add(middleware: RevocationBarrierMiddleware(follower: follower)) }
     router.add(middleware: PreflightMiddleware(origins: BrowserOrigins(directory: stores.directory)))
     router.add(middleware: MethodNotAllowedMiddleware(routes: routeMethods))
 
@@ -97,5 +108,6 @@ public func buildRouter(
         metrics: metrics,
         logger: logger
     )
-    return (router, hasher, [delivery])
+    let watch = follower.map { RevocationWatchService(follower: $0, follow: database.followRevocations, logger: logger) }
+    return (router, hasher, [delivery] + (watch.map { [$0] } ?? []))
 }

@@ -34,6 +34,8 @@ public struct ServerConfiguration: Sendable {
     public var requestHeadTimeout: Duration
     /// The base paths the API answers under (`--base-path`): both the root and ETNA's `/api` by default.
     public var basePaths: [APIBasePath]
+    /// Validated tokens this node keeps (`--token-cache`; 0: none, every request reads the database).
+    public var tokenCacheCapacity: Int
 
     // Seams for tests: the clock, the source of secrets, the code sender, the key.
     public var clock: any WallClock
@@ -64,6 +66,7 @@ public struct ServerConfiguration: Sendable {
         idleTimeout: Duration = .seconds(60),
         requestHeadTimeout: Duration = .seconds(10),
         basePaths: [APIBasePath] = APIBasePath.allCases,
+        tokenCacheCapacity: Int = 100_000,
         clock: any WallClock = SystemClock(),
         generator: any SecretGenerator = SecureRandom(),
         codeSender: (any CodeSender)? = nil,
@@ -86,6 +89,7 @@ public struct ServerConfiguration: Sendable {
         self.idleTimeout = idleTimeout
         self.requestHeadTimeout = requestHeadTimeout
         self.basePaths = basePaths
+        self.tokenCacheCapacity = tokenCacheCapacity
         self.clock = clock
         self.generator = generator
         self.codeSender = codeSender

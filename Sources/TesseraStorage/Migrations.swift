@@ -42,8 +42,13 @@ enum Migrations {
             throw StorageError.schemaTooNew(found: current, known: Self.latestVersion)
         }
         for step in Self.steps where step.version > current {
-            for statement in step.statements {
-                _ = try await run(dialect.translate(statement), [])
+            let statements =
+                switch dialect {
+                case .sqlite: step.statements
+                case .postgres: step.postgres ?? step.statements.map(dialect.translate)
+                }
+            for statement in statements {
+                _ = try await run(statement, [])
             }
             _ = try await run("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)", [.integer(step.version), SQLBind(Date())])
             logger.info("applied schema migration", metadata: ["version": "\(step.version)"])
@@ -53,6 +58,8 @@ enum Migrations {
     struct Step {
         var version: Int
         var statements: [String]
+        /// PostgreSQL's own statements, where translating SQLite's is not enough (triggers).
+        var postgres: [String]? = nil
     }
 
     static let steps: [Step] = [
@@ -292,6 +299,87 @@ enum Migrations {
                 // ETNA's clients look for its own throttle answer; browser terminals need their origins allowed.
                 "ALTER TABLE companies ADD COLUMN throttle_answer TEXT NOT NULL DEFAULT '429'",
                 "ALTER TABLE companies ADD COLUMN browser_origins TEXT NOT NULL DEFAULT ''",
+            ]
+        ),
+        Step(
+            version: 9,
+            // Every change that can end a validated token, recorded by the database itself as it commits —
+            // whichever process made it (a node, the CLI) — so each node can end what it has cached.
+            statements: [
+                """
+                CREATE TABLE token_revocations (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    kind TEXT NOT NULL,
+                    key TEXT NOT NULL,
+                    at INTEGER NOT NULL
+                )
+                """,
+                """
+                CREATE TRIGGER access_token_revoked AFTER UPDATE OF revoked_at ON access_tokens
+                WHEN NEW.revoked_at IS NOT NULL AND OLD.revoked_at IS NULL
+                BEGIN
+                    INSERT INTO token_revocations (kind, key, at)
+                    VALUES ('token', NEW.token_digest, CAST(unixepoch('subsec') * 1000 AS INTEGER));
+                END
+                """,
+                """
+                CREATE TRIGGER user_changed AFTER UPDATE ON users
+                BEGIN
+                    INSERT INTO token_revocations (kind, key, at)
+                    VALUES ('user', NEW.id, CAST(unixepoch('subsec') * 1000 AS INTEGER));
+                END
+                """,
+                """
+                CREATE TRIGGER app_key_revoked AFTER UPDATE OF revoked_at ON app_keys
+                WHEN NEW.revoked_at IS NOT NULL
+                BEGIN
+                    INSERT INTO token_revocations (kind, key, at)
+                    VALUES ('app', NEW.id, CAST(unixepoch('subsec') * 1000 AS INTEGER));
+                END
+                """,
+            ],
+            // PostgreSQL also tells every listening node at commit (NOTIFY), so none has to poll.
+            postgres: [
+                """
+                CREATE TABLE token_revocations (
+                    seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                    kind TEXT NOT NULL,
+                    key TEXT NOT NULL,
+                    at BIGINT NOT NULL
+                )
+                """,
+                """
+                CREATE FUNCTION tessera_record_revocation() RETURNS trigger LANGUAGE plpgsql AS $$
+                DECLARE
+                    changed text;
+                BEGIN
+                    -- Separate statements: each is prepared only when reached, for the row type it is reached with.
+                    IF TG_ARGV[0] = 'token' THEN
+                        changed := NEW.token_digest;
+                    ELSE
+                        changed := NEW.id::text;
+                    END IF;
+                    INSERT INTO token_revocations (kind, key, at)
+                    VALUES (TG_ARGV[0], changed, (extract(epoch FROM clock_timestamp()) * 1000)::bigint);
+                    PERFORM pg_notify('tessera_revocations', '');
+                    RETURN NULL;
+                END
+                $$
+                """,
+                """
+                CREATE TRIGGER access_token_revoked AFTER UPDATE OF revoked_at ON access_tokens
+                FOR EACH ROW WHEN (NEW.revoked_at IS NOT NULL AND OLD.revoked_at IS NULL)
+                EXECUTE FUNCTION tessera_record_revocation('token')
+                """,
+                """
+                CREATE TRIGGER user_changed AFTER UPDATE ON users
+                FOR EACH ROW EXECUTE FUNCTION tessera_record_revocation('user')
+                """,
+                """
+                CREATE TRIGGER app_key_revoked AFTER UPDATE OF revoked_at ON app_keys
+                FOR EACH ROW WHEN (NEW.revoked_at IS NOT NULL)
+                EXECUTE FUNCTION tessera_record_revocation('app')
+                """,
             ]
         ),
     ]

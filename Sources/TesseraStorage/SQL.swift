@@ -91,6 +91,9 @@ protocol SQLBackend: Sendable {
     /// Throws when the database cannot be used.
     func ping() async throws
     func close() async
+    /// Tells `handle` when to read the revocation log again (see ``RevocationSignal``), awaiting each call before
+    /// the next, until the calling task is cancelled.
+    func followRevocations(_ handle: @escaping @Sendable (RevocationSignal) async -> Void) async
 }
 
 /// A `?`-placeholder statement turned into PostgreSQL's `$1, $2, …`, leaving quoted text alone.
@@ -111,4 +114,14 @@ func numberedPlaceholders(_ sql: String) -> String {
         }
     }
     return result
+}
+
+/// What a node hears about the revocation log (`token_revocations`).
+public enum RevocationSignal: Sendable, Equatable {
+    /// The node hears every change from now on: read the log's end and trust what is read after it.
+    case listening
+    /// Something may have changed: read the log from where the node is.
+    case changed
+    /// The node may miss changes from now on: trust nothing cached until `listening` comes again.
+    case lost
 }

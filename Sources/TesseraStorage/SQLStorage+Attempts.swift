@@ -172,6 +172,8 @@ extension SQLStorage: AttemptStore {
         try await self.write("DELETE FROM login_failures WHERE at < ?", [SQLBind(date)])
         try await self.write("DELETE FROM account_locks WHERE locked_until < ?", [SQLBind(date)])
         try await self.write("DELETE FROM reset_windows WHERE opened_at < ?", [SQLBind(date)])
+        // Nodes catch up on these within milliseconds; one cut off longer starts with an empty cache.
+        try await self.write("DELETE FROM token_revocations WHERE at < ?", [SQLBind(date)])
     }
 }
 

@@ -260,3 +260,26 @@ extension SQLStorage: TicketStore {
         )
     }
 }
+
+extension SQLStorage: RevocationFeed {
+    public func latestRevocation() async throws -> Int64 {
+        try await self.read("SELECT COALESCE(MAX(seq), 0) AS seq FROM token_revocations").first?.int("seq") ?? 0
+    }
+
+    public func revocations(after sequence: Int64, limit: Int) async throws -> [(sequence: Int64, change: Revocation)] {
+        try await self.read(
+            "SELECT seq, kind, key FROM token_revocations WHERE seq > ? ORDER BY seq LIMIT ?",
+            [.integer(Int(sequence)), .integer(limit)]
+        ).compactMap { row in
+            let key = row.string("key")
+            let change: Revocation? =
+                switch row.string("kind") {
+                case "token": .token(digest: key)
+                case "user": Int64(key).map { .user(id: $0) }
+                case "app": Int64(key).map { .appKey(id: $0) }
+                default: nil
+                }
+            return change.map { (row.int("seq"), $0) }
+        }
+    }
+}

@@ -68,7 +68,11 @@ public final class SQLStorage: Sendable {
                 self.logger.notice("the database answers again")
             }
             return result
+        } catch is CancellationError {
+            // The caller gave up (its client left, the node stops): not the database's failure.
+            throw CancellationError()
         } catch {
+            if Task.isCancelled { throw CancellationError() }
             if self.backend.isUniqueViolation(error) { throw UniqueViolation() }
             let cause: String
             switch error {

@@ -131,3 +131,19 @@ extension SQLStorage {
         return SQLStorage(backend: backend, logger: logger, observe: observe)
     }
 }
+
+extension SQLiteBackend {
+    /// How often a node reads SQLite's revocation log. Only other processes (the CLI) write it behind the
+    /// node's back; the node's own writes are caught up before their answers leave.
+    static let revocationPollInterval: Duration = .milliseconds(25)
+
+    func followRevocations(_ handle: @escaping @Sendable (RevocationSignal) async -> Void) async {
+        await handle(.listening)
+        while !Task.isCancelled {
+            // Each read is awaited before the next pause: a busy node reads less often, never falls behind.
+            try? await Task.sleep(for: Self.revocationPollInterval)
+            guard !Task.isCancelled else { return }
+            await handle(.changed)
+        }
+    }
+}

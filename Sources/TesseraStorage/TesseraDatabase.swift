@@ -14,6 +14,11 @@ public struct TesseraDatabase: Sendable {
     /// A setting a server left for the operator's commands, by name (`bcrypt_cost`).
     public var setting: @Sendable (String) async throws -> String?
     public var setSetting: @Sendable (String, String) async throws -> Void
+    /// The log of changes that end validated tokens, when the backend keeps one; a node caches validations only
+    /// then.
+    public var revocations: (any RevocationFeed)?
+    /// Tells its handler when to read ``revocations`` again, awaiting each call, until the task is cancelled.
+    public var followRevocations: @Sendable (@escaping @Sendable (RevocationSignal) async -> Void) async -> Void
 
     /// The name of the setting that holds the bcrypt cost the server hashes new passwords at.
     public static let bcryptCostSetting = "bcrypt_cost"
@@ -25,7 +30,9 @@ public struct TesseraDatabase: Sendable {
         ping: @escaping @Sendable () async throws -> Void,
         close: @escaping @Sendable () async -> Void,
         setting: @escaping @Sendable (String) async throws -> String?,
-        setSetting: @escaping @Sendable (String, String) async throws -> Void
+        setSetting: @escaping @Sendable (String, String) async throws -> Void,
+        revocations: (any RevocationFeed)? = nil,
+        followRevocations: @escaping @Sendable (@escaping @Sendable (RevocationSignal) async -> Void) async -> Void = { _ in }
     ) {
         self.stores = stores
         self.purge = purge
@@ -33,6 +40,8 @@ public struct TesseraDatabase: Sendable {
         self.close = close
         self.setting = setting
         self.setSetting = setSetting
+        self.revocations = revocations
+        self.followRevocations = followRevocations
     }
 
     public var directory: any DirectoryStore { self.stores.directory }
@@ -92,7 +101,9 @@ extension TesseraDatabase {
             ping: { try await storage.ping() },
             close: { await storage.close() },
             setting: { try await storage.setting($0) },
-            setSetting: { try await storage.setSetting($0, $1) }
+            setSetting: { try await storage.setSetting($0, $1) },
+            revocations: storage,
+            followRevocations: { await storage.backend.followRevocations($0) }
         )
     }
 }

@@ -75,12 +75,19 @@ struct Serve: AsyncParsableCommand {
     )
     var basePath: APIBasePath?
 
+    @Option(
+        name: .customLong("token-cache"),
+        help: "Validated tokens this node keeps in memory, ended by the database's revocation log (0: none; default 100000)."
+    )
+    var tokenCache: Int = 100_000
+
     func validate() throws {
         guard (1...1000).contains(self.databasePool) else { throw ValidationError("--database-pool must be between 1 and 1000") }
         guard (1...300).contains(self.databaseTimeout) else { throw ValidationError("--database-timeout must be between 1 and 300 seconds") }
         guard (0...65535).contains(self.port) else { throw ValidationError("--port must be between 0 and 65535") }
         guard Logger.Level(rawValue: self.logLevel) != nil else { throw ValidationError("unknown --log-level \(self.logLevel)") }
         guard ["text", "json"].contains(self.logFormat) else { throw ValidationError("--log-format must be text or json") }
+        guard (0...10_000_000).contains(self.tokenCache) else { throw ValidationError("--token-cache must be between 0 and 10000000") }
         guard (1...3600).contains(self.idleTimeout) else { throw ValidationError("--idle-timeout must be between 1 and 3600 seconds") }
         guard (1...300).contains(self.requestHeadTimeout) else {
             throw ValidationError("--request-head-timeout must be between 1 and 300 seconds")
@@ -145,7 +152,8 @@ struct Serve: AsyncParsableCommand {
             trustedProxies: self.trustedProxies.compactMap(TrustedProxy.init),
             idleTimeout: .seconds(self.idleTimeout),
             requestHeadTimeout: .seconds(self.requestHeadTimeout),
-            basePaths: self.basePath.map { [$0] } ?? APIBasePath.allCases
+            basePaths: self.basePath.map { [$0] } ?? APIBasePath.allCases,
+            tokenCacheCapacity: self.tokenCache
         )
         try await serve(configuration)
     }

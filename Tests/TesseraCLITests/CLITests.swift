@@ -3,6 +3,7 @@ import Logging
 import Synchronization
 import TesseraCore
 import TesseraStorage
+import TesseraTestSupport
 import Testing
 
 #if canImport(FoundationNetworking)
@@ -58,7 +59,7 @@ import FoundationNetworking
         process.standardOutput = out
         process.standardError = err
         process.standardInput = input
-        try process.run()
+        try launch(process)
         if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
         try input.fileHandleForWriting.close()
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
@@ -343,7 +344,7 @@ import FoundationNetworking
             let text = String(decoding: handle.availableData, as: UTF8.self)
             output.withLock { $0 += text }
         }
-        try server.run()
+        try launch(server)
         defer {
             server.terminate()
             server.waitUntilExit()
@@ -366,7 +367,7 @@ import FoundationNetworking
         login.standardInput = input
         login.standardOutput = out
         login.standardError = err
-        try login.run()
+        try launch(login)
         input.fileHandleForWriting.write(Data("tom-password-long-enough\n".utf8))
         var code: String?
         for _ in 0..<200 where code == nil {
@@ -444,7 +445,7 @@ import FoundationNetworking
             let text = String(decoding: handle.availableData, as: UTF8.self)
             output.text.withLock { $0 += text }
         }
-        try server.run()
+        try launch(server)
         var port: String?
         for _ in 0..<400 where port == nil {
             try await Task.sleep(for: .milliseconds(50))
@@ -472,7 +473,7 @@ import FoundationNetworking
         process.executableURL = Self.executable
         process.arguments = ["company", "create", "from-env"]
         process.environment = ["TESSERA_DATABASE_URL": other]
-        try process.run()
+        try launch(process)
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
         #expect(FileManager.default.fileExists(atPath: self.directory.appendingPathComponent("env.sqlite").path))
@@ -482,7 +483,7 @@ import FoundationNetworking
         bad.arguments = ["company", "list"]
         bad.environment = ["TESSERA_DATABASE_URL": "mysql://x"]
         bad.standardError = err
-        try bad.run()
+        try launch(bad)
         let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         bad.waitUntilExit()
         #expect(bad.terminationStatus != 0)

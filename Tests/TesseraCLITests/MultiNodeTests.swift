@@ -439,7 +439,7 @@ import FoundationNetworking
         defer { try? FileManager.default.removeItem(atPath: outputPath) }
         let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
         process.standardOutput = output
-        try process.run()
+        try launch(process)
         process.waitUntilExit()
         try output.close()
         guard process.terminationStatus == 0 else { throw TestDatabaseError("pg-test-server \(arguments) failed") }
@@ -505,7 +505,7 @@ final class Node: Sendable {
             let text = String(decoding: handle.availableData, as: UTF8.self)
             output.text.withLock { $0 += text }
         }
-        try process.run()
+        try launch(process)
         for _ in 0..<400 {
             try await Task.sleep(for: .milliseconds(50))
             let port = output.text.withLock { text in

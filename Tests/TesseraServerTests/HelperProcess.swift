@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import TesseraTestSupport
 
 /// A real server the test runs beside Tessera — an SMTP server (aiosmtpd) or an SMS gateway stand-in — from
 /// `Tests/support/*.py`, started on a port of its own and stopped when the test is done.
@@ -21,7 +22,7 @@ final class HelperProcess: Sendable {
         process.arguments = ["python3", path] + arguments
         let output = Pipe()
         process.standardOutput = output
-        try process.run()
+        try launch(process)
         var line = Data()
         while !line.contains(UInt8(ascii: "\n")) {
             let chunk = output.fileHandleForReading.availableData

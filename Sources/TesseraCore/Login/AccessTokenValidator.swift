@@ -19,11 +19,14 @@ public struct AccessTokenValidator: Sendable {
     let accessTokens: any AccessTokenStore
     let directory: any DirectoryStore
     let clock: any WallClock
+    /// This node's validated tokens, when it keeps any.
+    let cache: ValidationCache?
 
-    public init(accessTokens: any AccessTokenStore, directory: any DirectoryStore, clock: any WallClock) {
+    public init(accessTokens: any AccessTokenStore, directory: any DirectoryStore, clock: any WallClock, cache: ValidationCache? = nil) {
         self.accessTokens = accessTokens
         self.directory = directory
         self.clock = clock
+        self.cache = cache
     }
 
     /// The user of a live access token issued to a user of the app's company; `nil` for anything else —
@@ -31,14 +34,23 @@ public struct AccessTokenValidator: Sendable {
     public func authenticate(token: String, app: ResolvedApp) async throws -> AuthenticatedUser? {
         guard !token.isEmpty, token.utf8.count <= LoginLimits().maximumCredentialLength else { return nil }
         let now = self.clock.now
-        guard let found = try await self.accessTokens.lookup(digest: SecretDigest.sha256(token)), found.opensAPI(at: now),
-            found.record.companyID == app.company.id
-        else { return nil }
-        let (record, user) = (found.record, found.user)
-        if now.timeIntervalSince(record.lastSeenAt) >= Self.lastSeenResolution {
-            // Coarse on purpose: one write per session every few minutes, not one per request.
-            try await self.accessTokens.touch(digest: record.digest, at: now)
+        let digest = SecretDigest.sha256(token)
+        var found: TokenLookup
+        if let cached = self.cache?.lookup(digest: digest) {
+            found = cached
+        } else {
+            let epoch = self.cache?.epoch
+            guard let read = try await self.accessTokens.lookup(digest: digest) else { return nil }
+            found = read
+            if let epoch, read.opensAPI(at: now) { self.cache?.store(read, readAt: epoch) }
         }
-        return AuthenticatedUser(user: user, token: record)
+        guard found.opensAPI(at: now), found.record.companyID == app.company.id else { return nil }
+        if now.timeIntervalSince(found.record.lastSeenAt) >= Self.lastSeenResolution {
+            // Coarse on purpose: one write per session every few minutes, not one per request.
+            try await self.accessTokens.touch(digest: found.record.digest, at: now)
+            found.record.lastSeenAt = now
+            self.cache?.update(found)
+        }
+        return AuthenticatedUser(user: found.user, token: found.record)
     }
 }
