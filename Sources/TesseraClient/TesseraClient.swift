@@ -79,7 +79,8 @@ public struct TesseraClient: Sendable {
                 return .pinRequired(next, reason: reason, image: image)
             default: return .verificationCodeRequired(next, reason: reason)
             }
-        case (429, _):
+        case (429, _), (401, "Failed") where reason == "Too many login requests":
+            // HTTP's answer, or ETNA's guard's (a company with --throttle-answer etna): the same throttle.
             throw TesseraClientError.throttled(retryAfter: Self.retryAfter(response))
         case (503, _):
             throw TesseraClientError.unavailable(retryAfter: Self.retryAfter(response))
@@ -275,7 +276,7 @@ public struct UserInfo: Sendable, Equatable {
 public enum TesseraClientError: Error, Equatable {
     /// `401 {"State":"Failed",…}`: the login is over.
     case loginFailed(step: String, reason: String)
-    /// `429`: too many failures from this address.
+    /// `429` (or ETNA's `401` "Too many login requests"): too many failures from this address.
     case throttled(retryAfter: Int?)
     /// `503`: try again later.
     case unavailable(retryAfter: Int?)

@@ -34,6 +34,22 @@ import FoundationNetworking
         }
     }
 
+    @Test func etnasThrottleAnswerIsThrottledToo() async throws {
+        try await TestWorld.with { world in
+            try await world.withServer { client in
+                // etnaco answers layer 3 as ETNA's guard does: 401 "Too many login requests", with Retry-After.
+                let sdk = Self.sdk(client, app: "etnaco")
+                for _ in 0..<2 { _ = try? await sdk.login(username: "lena", password: "not the password") }
+                do {
+                    _ = try await sdk.login(username: "lena", password: TestWorld.password)
+                    Issue.record("expected the throttle")
+                } catch let TesseraClientError.throttled(retryAfter) {
+                    #expect((retryAfter ?? 0) >= 1)
+                }
+            }
+        }
+    }
+
     @Test func emailTwoFactorWithAResend() async throws {
         try await TestWorld.with { world in
             try await world.withServer { client in
