@@ -79,7 +79,8 @@ public struct TesseraClient: Sendable {
                 return .pinRequired(next, reason: reason, image: image)
             default: return .verificationCodeRequired(next, reason: reason)
             }
-        case (429, _), (401, "Failed") where reason == "Too many login requests":
+        case (429, _),
+            (401, "Failed") where reason == "Too many login requests":
             // HTTP's answer, or ETNA's guard's (a company with --throttle-answer etna): the same throttle.
             throw TesseraClientError.throttled(retryAfter: Self.retryAfter(response))
         case (503, _):

@@ -1,0 +1,104 @@
+extension Migrations {
+    /// Step 9: the log of changes that end validated tokens (see `ValidationCache`), written by triggers.
+    static let tokenRevocations =
+        Step(
+            version: 9,
+            // Every change that can end a validated token, recorded by the database itself as it commits —
+            // whichever process made it (a node, the CLI, a statement typed by hand) — so each node can end what
+            // it has cached. A token's row counts when anything but its last-seen time changes, or it goes; a
+            // user's or an app key's row whenever it changes or goes. The old row's key is the one cached.
+            statements: [
+                """
+                CREATE TABLE token_revocations (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    kind TEXT NOT NULL,
+                    key TEXT NOT NULL,
+                    at INTEGER NOT NULL
+                )
+                """,
+                """
+                CREATE TRIGGER access_token_changed AFTER UPDATE OF revoked_at, expires_at, user_id, app_key_id, company_id, token_digest ON access_tokens
+                BEGIN
+                    INSERT INTO token_revocations (kind, key, at)
+                    VALUES ('token', OLD.token_digest, CAST(unixepoch('subsec') * 1000 AS INTEGER));
+                END
+                """,
+                """
+                CREATE TRIGGER access_token_deleted AFTER DELETE ON access_tokens
+                BEGIN
+                    INSERT INTO token_revocations (kind, key, at)
+                    VALUES ('token', OLD.token_digest, CAST(unixepoch('subsec') * 1000 AS INTEGER));
+                END
+                """,
+                """
+                CREATE TRIGGER user_changed AFTER UPDATE ON users
+                BEGIN
+                    INSERT INTO token_revocations (kind, key, at)
+                    VALUES ('user', OLD.id, CAST(unixepoch('subsec') * 1000 AS INTEGER));
+                END
+                """,
+                """
+                CREATE TRIGGER user_deleted AFTER DELETE ON users
+                BEGIN
+                    INSERT INTO token_revocations (kind, key, at)
+                    VALUES ('user', OLD.id, CAST(unixepoch('subsec') * 1000 AS INTEGER));
+                END
+                """,
+                """
+                CREATE TRIGGER app_key_changed AFTER UPDATE ON app_keys
+                BEGIN
+                    INSERT INTO token_revocations (kind, key, at)
+                    VALUES ('app', OLD.id, CAST(unixepoch('subsec') * 1000 AS INTEGER));
+                END
+                """,
+                """
+                CREATE TRIGGER app_key_deleted AFTER DELETE ON app_keys
+                BEGIN
+                    INSERT INTO token_revocations (kind, key, at)
+                    VALUES ('app', OLD.id, CAST(unixepoch('subsec') * 1000 AS INTEGER));
+                END
+                """,
+            ],
+            // PostgreSQL also tells every listening node at commit (NOTIFY), so none has to poll.
+            postgres: [
+                """
+                CREATE TABLE token_revocations (
+                    seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                    kind TEXT NOT NULL,
+                    key TEXT NOT NULL,
+                    at BIGINT NOT NULL
+                )
+                """,
+                """
+                CREATE FUNCTION tessera_record_revocation() RETURNS trigger LANGUAGE plpgsql AS $$
+                DECLARE
+                    changed text;
+                BEGIN
+                    -- Separate statements: each is prepared only when reached, for the row type it is reached with.
+                    IF TG_ARGV[0] = 'token' THEN
+                        changed := OLD.token_digest;
+                    ELSE
+                        changed := OLD.id::text;
+                    END IF;
+                    INSERT INTO token_revocations (kind, key, at)
+                    VALUES (TG_ARGV[0], changed, (extract(epoch FROM clock_timestamp()) * 1000)::bigint);
+                    PERFORM pg_notify('tessera_revocations', '');
+                    RETURN NULL;
+                END
+                $$
+                """,
+                """
+                CREATE TRIGGER access_token_changed AFTER UPDATE OF revoked_at, expires_at, user_id, app_key_id, company_id, token_digest OR DELETE ON access_tokens
+                FOR EACH ROW EXECUTE FUNCTION tessera_record_revocation('token')
+                """,
+                """
+                CREATE TRIGGER user_changed AFTER UPDATE OR DELETE ON users
+                FOR EACH ROW EXECUTE FUNCTION tessera_record_revocation('user')
+                """,
+                """
+                CREATE TRIGGER app_key_changed AFTER UPDATE OR DELETE ON app_keys
+                FOR EACH ROW EXECUTE FUNCTION tessera_record_revocation('app')
+                """,
+            ]
+        )
+}
