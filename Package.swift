@@ -125,7 +125,10 @@ let package = Package(
             ],
             path: "Tests/TesseraTestSupport"
         ),
-        .testTarget(name: "TesseraStorageTests", dependencies: ["TesseraStorage", "TesseraTestSupport"]),
+        .testTarget(
+            name: "TesseraStorageTests",
+            dependencies: ["TesseraStorage", "TesseraTestSupport", .product(name: "PostgresNIO", package: "postgres-nio")]
+        ),
         .testTarget(
             name: "TesseraDeliveryTests",
             dependencies: [

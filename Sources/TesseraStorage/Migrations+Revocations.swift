@@ -1,4 +1,7 @@
 extension Migrations {
+    /// The advisory lock that orders the revocation log's commits on PostgreSQL: `revoke` in ASCII.
+    static let revocationLockKey: Int64 = 0x72_6576_6f6b_65
+
     /// Step 9: the log of changes that end validated tokens (see `ValidationCache`), written by triggers.
     static let tokenRevocations =
         Step(
@@ -87,13 +90,38 @@ extension Migrations {
                 END
                 $$
                 """,
+                // Sequence numbers are drawn at insert, not at commit: two writers could commit out of their order,
+                // and a node that had read the later one would never read the earlier. So every statement that can
+                // log takes one transaction-scoped lock before it touches a row, and holds it to its commit: the
+                // log's rows commit in the order of their numbers. (Taken first, before any row lock, so it cannot
+                // deadlock with them; a token's last-seen write does not take it.)
+                """
+                CREATE FUNCTION tessera_order_revocations() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    PERFORM pg_advisory_xact_lock(\(Self.revocationLockKey));
+                    RETURN NULL;
+                END
+                $$
+                """,
+                """
+                CREATE TRIGGER access_token_ordered BEFORE UPDATE OF revoked_at, expires_at, user_id, app_key_id, company_id, token_digest OR DELETE ON access_tokens
+                FOR EACH STATEMENT EXECUTE FUNCTION tessera_order_revocations()
+                """,
                 """
                 CREATE TRIGGER access_token_changed AFTER UPDATE OF revoked_at, expires_at, user_id, app_key_id, company_id, token_digest OR DELETE ON access_tokens
                 FOR EACH ROW EXECUTE FUNCTION tessera_record_revocation('token')
                 """,
                 """
+                CREATE TRIGGER user_ordered BEFORE UPDATE OR DELETE ON users
+                FOR EACH STATEMENT EXECUTE FUNCTION tessera_order_revocations()
+                """,
+                """
                 CREATE TRIGGER user_changed AFTER UPDATE OR DELETE ON users
                 FOR EACH ROW EXECUTE FUNCTION tessera_record_revocation('user')
+                """,
+                """
+                CREATE TRIGGER app_key_ordered BEFORE UPDATE OR DELETE ON app_keys
+                FOR EACH STATEMENT EXECUTE FUNCTION tessera_order_revocations()
                 """,
                 """
                 CREATE TRIGGER app_key_changed AFTER UPDATE OR DELETE ON app_keys
