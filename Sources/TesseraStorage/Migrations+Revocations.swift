@@ -8,8 +8,9 @@ extension Migrations {
             version: 9,
             // Every change that can end a validated token, recorded by the database itself as it commits —
             // whichever process made it (a node, the CLI, a statement typed by hand) — so each node can end what
-            // it has cached. A token's row counts when anything but its last-seen time changes, or it goes; a
-            // user's or an app key's row whenever it changes or goes. The old row's key is the one cached.
+            // it has cached. A token's row counts when what validity depends on changes (revoked, expiry, user, app
+            // key, company, digest) or it goes; a user's or an app key's row whenever it changes or goes. The old
+            // row's key is the one cached.
             statements: [
                 """
                 CREATE TABLE token_revocations (
@@ -23,42 +24,42 @@ extension Migrations {
                 CREATE TRIGGER access_token_changed AFTER UPDATE OF revoked_at, expires_at, user_id, app_key_id, company_id, token_digest ON access_tokens
                 BEGIN
                     INSERT INTO token_revocations (kind, key, at)
-                    VALUES ('token', OLD.token_digest, CAST(unixepoch('subsec') * 1000 AS INTEGER));
+                    VALUES ('token', OLD.token_digest, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER));
                 END
                 """,
                 """
                 CREATE TRIGGER access_token_deleted AFTER DELETE ON access_tokens
                 BEGIN
                     INSERT INTO token_revocations (kind, key, at)
-                    VALUES ('token', OLD.token_digest, CAST(unixepoch('subsec') * 1000 AS INTEGER));
+                    VALUES ('token', OLD.token_digest, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER));
                 END
                 """,
                 """
                 CREATE TRIGGER user_changed AFTER UPDATE ON users
                 BEGIN
                     INSERT INTO token_revocations (kind, key, at)
-                    VALUES ('user', OLD.id, CAST(unixepoch('subsec') * 1000 AS INTEGER));
+                    VALUES ('user', OLD.id, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER));
                 END
                 """,
                 """
                 CREATE TRIGGER user_deleted AFTER DELETE ON users
                 BEGIN
                     INSERT INTO token_revocations (kind, key, at)
-                    VALUES ('user', OLD.id, CAST(unixepoch('subsec') * 1000 AS INTEGER));
+                    VALUES ('user', OLD.id, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER));
                 END
                 """,
                 """
                 CREATE TRIGGER app_key_changed AFTER UPDATE ON app_keys
                 BEGIN
                     INSERT INTO token_revocations (kind, key, at)
-                    VALUES ('app', OLD.id, CAST(unixepoch('subsec') * 1000 AS INTEGER));
+                    VALUES ('app', OLD.id, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER));
                 END
                 """,
                 """
                 CREATE TRIGGER app_key_deleted AFTER DELETE ON app_keys
                 BEGIN
                     INSERT INTO token_revocations (kind, key, at)
-                    VALUES ('app', OLD.id, CAST(unixepoch('subsec') * 1000 AS INTEGER));
+                    VALUES ('app', OLD.id, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER));
                 END
                 """,
             ],
@@ -104,7 +105,7 @@ extension Migrations {
                 $$
                 """,
                 """
-                CREATE TRIGGER access_token_ordered BEFORE UPDATE OF revoked_at, expires_at, user_id, app_key_id, company_id, token_digest OR DELETE ON access_tokens
+                CREATE TRIGGER access_token_ordered BEFORE UPDATE OF revoked_at, expires_at, user_id, app_key_id, company_id, token_digest OR DELETE OR TRUNCATE ON access_tokens
                 FOR EACH STATEMENT EXECUTE FUNCTION tessera_order_revocations()
                 """,
                 """
@@ -112,7 +113,7 @@ extension Migrations {
                 FOR EACH ROW EXECUTE FUNCTION tessera_record_revocation('token')
                 """,
                 """
-                CREATE TRIGGER user_ordered BEFORE UPDATE OR DELETE ON users
+                CREATE TRIGGER user_ordered BEFORE UPDATE OR DELETE OR TRUNCATE ON users
                 FOR EACH STATEMENT EXECUTE FUNCTION tessera_order_revocations()
                 """,
                 """
@@ -120,12 +121,35 @@ extension Migrations {
                 FOR EACH ROW EXECUTE FUNCTION tessera_record_revocation('user')
                 """,
                 """
-                CREATE TRIGGER app_key_ordered BEFORE UPDATE OR DELETE ON app_keys
+                CREATE TRIGGER app_key_ordered BEFORE UPDATE OR DELETE OR TRUNCATE ON app_keys
                 FOR EACH STATEMENT EXECUTE FUNCTION tessera_order_revocations()
                 """,
                 """
                 CREATE TRIGGER app_key_changed AFTER UPDATE OR DELETE ON app_keys
                 FOR EACH ROW EXECUTE FUNCTION tessera_record_revocation('app')
+                """,
+                // A table emptied at once fires no row trigger: it logs that everything may have ended.
+                """
+                CREATE FUNCTION tessera_record_truncation() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    INSERT INTO token_revocations (kind, key, at)
+                    VALUES ('all', TG_TABLE_NAME, (extract(epoch FROM clock_timestamp()) * 1000)::bigint);
+                    PERFORM pg_notify('tessera_revocations', '');
+                    RETURN NULL;
+                END
+                $$
+                """,
+                """
+                CREATE TRIGGER access_tokens_truncated AFTER TRUNCATE ON access_tokens
+                FOR EACH STATEMENT EXECUTE FUNCTION tessera_record_truncation()
+                """,
+                """
+                CREATE TRIGGER users_truncated AFTER TRUNCATE ON users
+                FOR EACH STATEMENT EXECUTE FUNCTION tessera_record_truncation()
+                """,
+                """
+                CREATE TRIGGER app_keys_truncated AFTER TRUNCATE ON app_keys
+                FOR EACH STATEMENT EXECUTE FUNCTION tessera_record_truncation()
                 """,
             ]
         )

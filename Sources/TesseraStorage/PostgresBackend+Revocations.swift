@@ -21,6 +21,8 @@ extension PostgresBackend {
                 }
                 defer { Task { try? await connection.close() } }
                 try await connection.listen(on: Self.revocationChannel) { notifications in
+                    // LISTEN takes effect when its statement commits; a round trip after it proves it has.
+                    _ = try await connection.query("SELECT 1", logger: quiet)
                     await handle(.listening)
                     try await withThrowingTaskGroup(of: Void.self) { group in
                         group.addTask {

@@ -270,16 +270,17 @@ extension SQLStorage: RevocationFeed {
         try await self.read(
             "SELECT seq, kind, key FROM token_revocations WHERE seq > ? ORDER BY seq LIMIT ?",
             [.integer(Int(sequence)), .integer(limit)]
-        ).compactMap { row in
+        ).map { row in
             let key = row.string("key")
-            let change: Revocation? =
+            // A kind this build does not know (a newer node wrote it), or a table emptied: end everything.
+            let change: Revocation =
                 switch row.string("kind") {
                 case "token": .token(digest: key)
-                case "user": Int64(key).map { .user(id: $0) }
-                case "app": Int64(key).map { .appKey(id: $0) }
-                default: nil
+                case "user": Int64(key).map { .user(id: $0) } ?? .everything
+                case "app": Int64(key).map { .appKey(id: $0) } ?? .everything
+                default: .everything
                 }
-            return change.map { (row.int("seq"), $0) }
+            return (row.int("seq"), change)
         }
     }
 }

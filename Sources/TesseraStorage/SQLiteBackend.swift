@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOPosix
 import SQLiteNIO
 import Synchronization
 
@@ -8,22 +9,44 @@ import Synchronization
 /// Writes go through one connection (SQLite has one writer at a time anyway); reads use their own connections,
 /// which WAL mode lets run beside the writer. Every write commits with `synchronous=FULL` — the WAL is synced
 /// before the statement returns — so a token answered `200` survives a crash of the process or the machine.
+///
+/// Its statements run on threads of its own: SQLite waits for another process's lock (`busy_timeout`) inside the
+/// call, and on the process-wide pool such waits would stall what else runs there (password hashing, other
+/// databases) for as long.
 final class SQLiteBackend: SQLBackend {
     let writer: SQLiteConnection
     let readers: [SQLiteConnection]
     let path: String
+    let threads: NIOThreadPool
     private let closed = Mutex(false)
 
-    private init(path: String, writer: SQLiteConnection, readers: [SQLiteConnection]) {
+    private init(path: String, writer: SQLiteConnection, readers: [SQLiteConnection], threads: NIOThreadPool) {
         self.path = path
         self.writer = writer
         self.readers = readers
+        self.threads = threads
     }
 
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     static func open(path: String, readerCount: Int, logger: Logger) async throws -> SQLiteBackend {
         let existed = FileManager.default.fileExists(atPath: path)
-        let writer = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+        let threads = NIOThreadPool(numberOfThreads: max(readerCount, 1) + 1)
+        threads.start()
+        func connect() async throws -> SQLiteConnection {
+            try await SQLiteConnection.open(
+                storage: .file(path: path),
+                threadPool: threads,
+                logger: logger,
+                on: MultiThreadedEventLoopGroup.singleton.any()
+            )
+        }
+        let writer: SQLiteConnection
+        do {
+            writer = try await connect()
+        } catch {
+            try? await threads.shutdownGracefully()
+            throw error
+        }
         do {
             if !existed {
                 // The file holds password hashes: keep it from other local users.
@@ -46,20 +69,22 @@ final class SQLiteBackend: SQLBackend {
             }
         } catch {
             try? await writer.close()
+            try? await threads.shutdownGracefully()
             throw error
         }
         var readers: [SQLiteConnection] = []
         do {
             for _ in 0..<max(readerCount, 1) {
-                let reader = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+                let reader = try await connect()
                 readers.append(reader)
                 _ = try await reader.query("PRAGMA busy_timeout=5000")
             }
         } catch {
             for connection in readers + [writer] { try? await connection.close() }
+            try? await threads.shutdownGracefully()
             throw error
         }
-        return SQLiteBackend(path: path, writer: writer, readers: readers)
+        return SQLiteBackend(path: path, writer: writer, readers: readers, threads: threads)
     }
 
     func query(_ sql: String, _ binds: [SQLBind], primary: Bool) async throws -> [StorageRow] {
@@ -103,18 +128,20 @@ final class SQLiteBackend: SQLBackend {
         else { return }
         // In a task of its own: a cancelled caller (a server torn down by cancellation) would otherwise have each
         // close refused at once and leave the files open.
-        let connections = self.readers + [self.writer]
+        let (connections, threads) = (self.readers + [self.writer], self.threads)
         await Task.detached {
             for connection in connections { try? await connection.close() }
+            try? await threads.shutdownGracefully()
         }.value
     }
 
     deinit {
         // Dropped without `close()` (an error path): close the connections on the way out rather than leak them.
         guard !self.closed.withLock({ $0 }) else { return }
-        let connections = self.readers + [self.writer]
+        let (connections, threads) = (self.readers + [self.writer], self.threads)
         Task.detached {
             for connection in connections { try? await connection.close() }
+            try? await threads.shutdownGracefully()
         }
     }
 }

@@ -64,6 +64,31 @@ import Testing
         feed.append(.appKey(id: 1))
         await follower.changed()
         #expect(cache.count == 0)
+
+        // A token stored again after its user's entries ended is ended by the next change of that user; a table
+        // emptied (or a kind this build does not know) ends everything.
+        cache.store(Self.lookup("a", user: 1, app: 2), readAt: cache.epoch)
+        cache.store(Self.lookup("e", user: 4, app: 4), readAt: cache.epoch)
+        feed.append(.user(id: 1))
+        await follower.changed()
+        #expect(cache.lookup(digest: "a") == nil && cache.lookup(digest: "e") != nil)
+        feed.append(.everything)
+        await follower.changed()
+        #expect(cache.count == 0)
+    }
+
+    @Test func aTouchMovesOnlyTheLastSeenTimeOfWhatIsHeld() async throws {
+        let cache = ValidationCache()
+        cache.trust()
+        var fresh = Self.lookup("a")
+        fresh.user.passwordHash = "new"
+        cache.store(fresh, readAt: cache.epoch)
+        let later = Date().addingTimeInterval(600)
+        cache.touched(digest: "a", at: later)
+        #expect(cache.lookup(digest: "a")?.user.passwordHash == "new")
+        #expect(cache.lookup(digest: "a")?.record.lastSeenAt == later)
+        cache.touched(digest: "b", at: later)
+        #expect(cache.count == 1, "a touch never adds")
     }
 
     @Test func aLookupReadBeforeAChangeIsNeverStoredAfterIt() async throws {

@@ -23,15 +23,11 @@ import Testing
                 let cached = try #require(try await client.login("alice").token)
                 #expect(try await client.info(cached).succeeded)
                 let uncached = try #require(try await client.login("alice").token)
-                try await Self.sqlite(world) { storage in
-                    _ = try await storage.write("DROP TRIGGER access_token_changed")
-                    for token in [cached, uncached] {
-                        _ = try await storage.write(
-                            "UPDATE access_tokens SET expires_at = 0 WHERE token_digest = ?",
-                            [.text(SecretDigest.sha256(token))]
-                        )
-                    }
-                }
+                try Self.sql(
+                    world,
+                    ["DROP TRIGGER access_token_changed"]
+                        + [cached, uncached].map { "UPDATE access_tokens SET expires_at = 0 WHERE token_digest = '\(SecretDigest.sha256($0))'" }
+                )
                 #expect(try await client.info(cached).succeeded, "answered from the cache")
                 #expect(try await client.info(uncached).status == 401, "read from the database")
             }
@@ -114,12 +110,14 @@ import Testing
                 for (token, app) in [(bob, "acme"), (mobile, "acme-mobile"), (alice, "acme")] {
                     #expect(try await client.info(token, app: app).succeeded)
                 }
-                let database = try await TesseraDatabase.open(.sqlite(path: world.databasePath), logger: Logger(label: "cli"))
-                let user = try #require(try await database.directory.user(companyID: 1, usernameKey: "bob"))
-                try await database.directory.setUserDisabled(id: user.id, at: world.clock.now)
-                _ = try await database.directory.revokeAppKey(digest: SecretDigest.sha256(world.appKeys["acme-mobile"]!), now: world.clock.now)
-                _ = try await database.accessTokens.revoke(digest: SecretDigest.sha256(alice), at: world.clock.now)
-                await database.close()
+                try Self.sql(
+                    world,
+                    [
+                        "UPDATE users SET disabled_at = 1 WHERE username_key = 'bob'",
+                        "UPDATE app_keys SET revoked_at = 1 WHERE key_digest = '\(SecretDigest.sha256(world.appKeys["acme-mobile"]!))'",
+                        "UPDATE access_tokens SET revoked_at = 1 WHERE token_digest = '\(SecretDigest.sha256(alice))'",
+                    ]
+                )
                 #expect(try await Self.refusedSoon { try await client.info(bob) }, "disabled user")
                 #expect(try await Self.refusedSoon { try await client.info(mobile, app: "acme") }, "revoked app key")
                 #expect(try await Self.refusedSoon { try await client.info(alice) }, "revoked token")
@@ -127,12 +125,7 @@ import Testing
                 // Even a statement typed by hand is heard: the trigger logs any change to a token's row.
                 let handled = try #require(try await client.login("Jos\u{e9}").token)
                 #expect(try await client.info(handled).succeeded)
-                try await Self.sqlite(world) { storage in
-                    _ = try await storage.write(
-                        "UPDATE access_tokens SET expires_at = 0 WHERE token_digest = ?",
-                        [.text(SecretDigest.sha256(handled))]
-                    )
-                }
+                try Self.sql(world, ["UPDATE access_tokens SET expires_at = 0 WHERE token_digest = '\(SecretDigest.sha256(handled))'"])
                 #expect(try await Self.refusedSoon { try await client.info(handled) }, "a hand-typed change")
             }
         }
@@ -234,11 +227,21 @@ import Testing
         return try #require(done.token)
     }
 
-    /// The world's SQLite file, opened as the storage itself, for a change no Tessera path makes.
-    static func sqlite(_ world: TestWorld, _ body: (SQLStorage) async throws -> Void) async throws {
-        let storage = try await SQLStorage.openSQLite(path: world.databasePath, logger: Logger(label: "raw"), observe: { _ in })
-        try await body(storage)
-        await storage.close()
+    /// Runs statements on the world's SQLite file from another process, as the CLI or an operator's `sqlite3`
+    /// would: a second connection in this process would share the server's thread pool, and its lock waits could
+    /// stall every server of the test run.
+    static func sql(_ world: TestWorld, _ statements: [String]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments =
+            [
+                "python3", "-c",
+                "import sqlite3, sys\nc = sqlite3.connect(sys.argv[1], timeout=30)\nfor s in sys.argv[2:]: c.execute(s)\nc.commit()",
+                world.databasePath,
+            ] + statements
+        try launch(process)
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw TestDatabaseError("sqlite statements failed: \(statements)") }
     }
 
     /// A company, an app key (returned) and `ann` on the database.

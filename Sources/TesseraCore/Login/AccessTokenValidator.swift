@@ -49,7 +49,7 @@ public struct AccessTokenValidator: Sendable {
             // Coarse on purpose: one write per session every few minutes, not one per request.
             try await self.accessTokens.touch(digest: found.record.digest, at: now)
             found.record.lastSeenAt = now
-            self.cache?.update(found)
+            self.cache?.touched(digest: found.record.digest, at: now)
         }
         return AuthenticatedUser(user: found.user, token: found.record)
     }

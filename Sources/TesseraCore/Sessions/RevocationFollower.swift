@@ -72,6 +72,8 @@ public actor RevocationFollower {
         } catch {
             // Fail closed: without the log, the cache cannot know what ended.
             guard generation == self.generation else { return }
+            // A new generation: reads still in flight must not put the state back to following.
+            self.generation &+= 1
             self.cache.distrust()
             self.state = .resync
         }

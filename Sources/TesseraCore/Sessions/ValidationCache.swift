@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 
 /// A change in the database that may end validations this node has cached: a token revoked, a user changed
@@ -7,6 +8,8 @@ public enum Revocation: Sendable, Equatable {
     case token(digest: String)
     case user(id: Int64)
     case appKey(id: Int64)
+    /// Anything may have ended (a table emptied, or a kind of change this build does not know).
+    case everything
 }
 
 /// The changes the database has recorded, in commit order, for nodes to catch up on.
@@ -30,10 +33,36 @@ public final class ValidationCache: Sendable {
 
     private struct State {
         var entries: [String: TokenLookup] = [:]
+        /// The digests held per user and per app key, so that a change ends only what it touches (a scan of the
+        /// whole cache under its lock would stall every validation of the node).
+        var byUser: [Int64: Set<String>] = [:]
+        var byApp: [Int64: Set<String>] = [:]
         var trusted = false
         var epoch: UInt64 = 0
         var hits = 0
         var misses = 0
+
+        mutating func insert(_ lookup: TokenLookup) {
+            let digest = lookup.record.digest
+            self.remove(digest)
+            self.entries[digest] = lookup
+            self.byUser[lookup.user.id, default: []].insert(digest)
+            self.byApp[lookup.record.appKeyID, default: []].insert(digest)
+        }
+
+        mutating func remove(_ digest: String) {
+            guard let held = self.entries.removeValue(forKey: digest) else { return }
+            self.byUser[held.user.id]?.remove(digest)
+            if self.byUser[held.user.id]?.isEmpty == true { self.byUser[held.user.id] = nil }
+            self.byApp[held.record.appKeyID]?.remove(digest)
+            if self.byApp[held.record.appKeyID]?.isEmpty == true { self.byApp[held.record.appKeyID] = nil }
+        }
+
+        mutating func clear() {
+            self.entries.removeAll()
+            self.byUser.removeAll()
+            self.byApp.removeAll()
+        }
     }
     private let state = Mutex(State())
 
@@ -65,15 +94,17 @@ public final class ValidationCache: Sendable {
     public func store(_ lookup: TokenLookup, readAt epoch: UInt64) {
         self.state.withLock { state in
             guard state.trusted, state.epoch == epoch else { return }
-            if state.entries.count >= self.capacity { state.entries.removeAll(keepingCapacity: true) }
-            state.entries[lookup.record.digest] = lookup
+            if state.entries.count >= self.capacity { state.clear() }
+            state.insert(lookup)
         }
     }
 
-    /// Replaces an entry still held (its last-seen time moved on); never adds one.
-    public func update(_ lookup: TokenLookup) {
+    /// Moves the last-seen time of an entry still held; never adds one, and never replaces what it holds (a
+    /// fresher read may have been stored since this one began).
+    public func touched(digest: String, at date: Date) {
         self.state.withLock { state in
-            if state.entries[lookup.record.digest] != nil { state.entries[lookup.record.digest] = lookup }
+            guard let held = state.entries[digest], held.record.lastSeenAt < date else { return }
+            state.entries[digest]?.record.lastSeenAt = date
         }
     }
 
@@ -82,17 +113,13 @@ public final class ValidationCache: Sendable {
         guard !changes.isEmpty else { return }
         self.state.withLock { state in
             state.epoch &+= 1
-            var users: Set<Int64> = []
-            var apps: Set<Int64> = []
             for change in changes {
                 switch change {
-                case .token(let digest): state.entries[digest] = nil
-                case .user(let id): users.insert(id)
-                case .appKey(let id): apps.insert(id)
+                case .token(let digest): state.remove(digest)
+                case .user(let id): for digest in state.byUser[id] ?? [] { state.remove(digest) }
+                case .appKey(let id): for digest in state.byApp[id] ?? [] { state.remove(digest) }
+                case .everything: state.clear()
                 }
-            }
-            if !users.isEmpty || !apps.isEmpty {
-                state.entries = state.entries.filter { !users.contains($0.value.user.id) && !apps.contains($0.value.record.appKeyID) }
             }
         }
     }
@@ -102,7 +129,7 @@ public final class ValidationCache: Sendable {
         self.state.withLock { state in
             state.epoch &+= 1
             state.trusted = false
-            state.entries.removeAll()
+            state.clear()
         }
     }
 
@@ -110,7 +137,7 @@ public final class ValidationCache: Sendable {
     public func trust() {
         self.state.withLock { state in
             state.epoch &+= 1
-            state.entries.removeAll()
+            state.clear()
             state.trusted = true
         }
     }
