@@ -24,7 +24,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.support.ui import WebDriverWait
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "etna-client"))
-from etna_client_test import Checks, free_port, read_outbox_code, run_cli, wait_healthy  # noqa: E402
+from etna_client_test import Checks, free_port, read_outbox_code, run_cli, stop_server, wait_healthy  # noqa: E402
 
 PASSWORD = "Browser-Terminal-2FA-58!"
 
@@ -171,12 +171,7 @@ def main():
         for page in (allowed, stranger):
             if page is not None:
                 page.stop()
-        if server is not None:
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
+        stop_server(server)
         shutil.rmtree(work, ignore_errors=True)
     print("%d passed, %d failed" % (t.passed, t.failed))
     sys.exit(1 if t.failed else 0)

@@ -25,7 +25,7 @@ import tempfile
 import requests
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from etna_client_test import Checks, describe, free_port, json_body, read_outbox_code, run_cli, wait_healthy  # noqa: E402
+from etna_client_test import Checks, describe, free_port, json_body, read_outbox_code, run_cli, stop_server, wait_healthy  # noqa: E402
 
 TRADER_PASSWORD = "Trader-Two-Factor-31!"
 SDK_PASSWORD = "Sdk-Wrapper-Session-77!"
@@ -194,12 +194,7 @@ def main():
                 throttled is not None and throttled.status_code == 401 and int(throttled.headers.get("Retry-After", "0")) >= 1,
                 describe(throttled))
     finally:
-        if server is not None:
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
+        stop_server(server)
         shutil.rmtree(work, ignore_errors=True)
     print("%d passed, %d failed" % (t.passed, t.failed))
     sys.exit(1 if t.failed else 0)

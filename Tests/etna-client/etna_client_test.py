@@ -118,6 +118,18 @@ def wait_healthy(base, server, timeout=30.0):
     return False
 
 
+def stop_server(server):
+    """Stops a `tessera serve` child: SIGTERM, then SIGKILL if it has not gone within 10 s."""
+    if server is None or server.poll() is not None:
+        return
+    server.terminate()
+    try:
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
 def read_outbox_code(path, to, timeout=10.0):
     """The code of the last login message sent to `to`, waiting for it to land."""
     deadline = time.monotonic() + timeout
@@ -442,14 +454,7 @@ def main():
                 not leaked, "%d secrets leaked (lengths %s)" % (len(leaked), [len(s) for s in leaked]))
         return 1 if t.failed else 0
     finally:
-        if server is not None:
-            if server.poll() is None:
-                server.terminate()
-                try:
-                    server.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    server.kill()
-                    server.wait()
+        stop_server(server)
         if t.failed:
             for label, path in (("server stdout", server_out), ("server stderr", server_err)):
                 if os.path.exists(path):
