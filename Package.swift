@@ -123,6 +123,7 @@ let package = Package(
                 "TesseraStorage",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Tests/TesseraTestSupport"
         ),

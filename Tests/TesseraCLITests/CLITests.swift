@@ -21,7 +21,7 @@ import FoundationNetworking
         self.database = "sqlite://" + self.directory.appendingPathComponent("t.sqlite").path
     }
 
-    struct Run {
+    struct Run: Sendable {
         var status: Int32
         var stdout: String
         var stderr: String
@@ -42,12 +42,17 @@ import FoundationNetworking
     }
 
     @discardableResult
-    func tessera(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws -> Run {
-        try Self.run(arguments + ["--database", self.database], stdin: stdin, environment: environment)
+    func tessera(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) async throws -> Run {
+        try await Self.run(arguments + ["--database", self.database], stdin: stdin, environment: environment)
     }
 
     /// Runs `tessera` with `arguments`, none of the caller's `TESSERA_` variables but `environment`, and `stdin`.
-    static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws -> Run {
+    /// The wait for it runs off Swift's concurrency pool (see ``blocking(_:)``).
+    static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) async throws -> Run {
+        try await blocking { try Self.runBlocking(arguments, stdin: stdin, environment: environment) }
+    }
+
+    private static func runBlocking(_ arguments: [String], stdin: String?, environment: [String: String]) throws -> Run {
         let process = Process()
         process.executableURL = Self.executable
         process.arguments = arguments
@@ -90,23 +95,23 @@ import FoundationNetworking
 
     @Test func companyCreateAndList() async throws {
         defer { self.cleanUp() }
-        let created = try self.tessera(["company", "create", "acme", "--require-2fa", "--require-pin", "--token-ttl", "3600"])
+        let created = try await self.tessera(["company", "create", "acme", "--require-2fa", "--require-pin", "--token-ttl", "3600"])
         #expect(created.status == 0, "\(created.stderr)")
         let database = try await self.open()
         let company = try await database.directory.company(named: "acme")
         await database.close()
         #expect(company?.policy == CompanyPolicy(requireTwoFactor: true, requirePin: true, tokenLifetime: 3600))
-        #expect(try self.tessera(["company", "list"]).stdout.contains("acme"))
+        #expect(try await self.tessera(["company", "list"]).stdout.contains("acme"))
 
-        self.expectFailure(try self.tessera(["company", "create", "acme"]), mentioning: "already exists")
-        self.expectFailure(try self.tessera(["company", "create", "x", "--token-ttl", "0"]), mentioning: "--token-ttl")
-        self.expectFailure(try self.tessera(["company", "create", "y", "--token-ttl", "90000"]), mentioning: "--token-ttl")
+        self.expectFailure(try await self.tessera(["company", "create", "acme"]), mentioning: "already exists")
+        self.expectFailure(try await self.tessera(["company", "create", "x", "--token-ttl", "0"]), mentioning: "--token-ttl")
+        self.expectFailure(try await self.tessera(["company", "create", "y", "--token-ttl", "90000"]), mentioning: "--token-ttl")
     }
 
     @Test func appCreatePrintsTheKeyOnceAndStoresOnlyItsHash() async throws {
         defer { self.cleanUp() }
-        try self.tessera(["company", "create", "acme"])
-        let created = try self.tessera(["app", "create", "--company", "acme", "--name", "terminal"])
+        try await self.tessera(["company", "create", "acme"])
+        let created = try await self.tessera(["app", "create", "--company", "acme", "--name", "terminal"])
         #expect(created.status == 0, "\(created.stderr)")
         let key = try #require(created.lines.last)
         #expect(key.count >= 22 && !key.contains(" "))
@@ -118,21 +123,21 @@ import FoundationNetworking
         let file = try Data(contentsOf: self.directory.appendingPathComponent("t.sqlite"))
         let wal = (try? Data(contentsOf: self.directory.appendingPathComponent("t.sqlite-wal"))) ?? Data()
         #expect(file.range(of: Data(key.utf8)) == nil && wal.range(of: Data(key.utf8)) == nil)
-        #expect(try self.tessera(["app", "list", "--company", "acme"]).stdout.contains("terminal"))
+        #expect(try await self.tessera(["app", "list", "--company", "acme"]).stdout.contains("terminal"))
 
-        #expect(try self.tessera(["app", "revoke", key]).status == 0)
+        #expect(try await self.tessera(["app", "revoke", key]).status == 0)
         let reopened = try await self.open()
         #expect(try await reopened.directory.app(digest: SecretDigest.sha256(key))?.appKey.isRevoked == true)
         await reopened.close()
-        self.expectFailure(try self.tessera(["app", "revoke", key]), mentioning: "no live app key")
-        self.expectFailure(try self.tessera(["app", "create", "--company", "nope", "--name", "x"]), mentioning: "no company")
+        self.expectFailure(try await self.tessera(["app", "revoke", key]), mentioning: "no live app key")
+        self.expectFailure(try await self.tessera(["app", "create", "--company", "nope", "--name", "x"]), mentioning: "no company")
     }
 
     @Test func userCreateWithAnAuthenticatorPrintsItsSecretOnceAndStoresItSealed() async throws {
         defer { self.cleanUp() }
         // A company that requires 2-FA takes an authenticator user without email or phone.
-        try self.tessera(["company", "create", "acme", "--require-2fa"])
-        let created = try self.tessera(
+        try await self.tessera(["company", "create", "acme", "--require-2fa"])
+        let created = try await self.tessera(
             ["user", "create", "--company", "acme", "--username", "tia", "--password-stdin", "--two-factor", "totp"],
             stdin: "a long enough password\n"
         )
@@ -150,10 +155,10 @@ import FoundationNetworking
         let key = try ServerKey(hex: String(contentsOfFile: self.directory.appendingPathComponent("t.sqlite.key").path, encoding: .utf8))
         #expect(KeyedDigester(key: key).openAuthenticatorSecret(sealed, userID: user.id) == Base32.decode(secret))
         // Shown once: nothing else prints it.
-        #expect(!(try self.tessera(["user", "show", "tia"])).stdout.contains(secret))
+        #expect(!(try await self.tessera(["user", "show", "tia"])).stdout.contains(secret))
 
         // A lost phone: the operator gives a new secret; the old one no longer opens anything.
-        let again = try self.tessera(["user", "enrol-totp", "tia"])
+        let again = try await self.tessera(["user", "enrol-totp", "tia"])
         #expect(again.status == 0, "\(again.stderr)")
         let newSecret = String(try #require(again.lines.first { $0.hasPrefix("  secret: ") }).dropFirst("  secret: ".count))
         #expect(newSecret != secret)
@@ -168,8 +173,8 @@ import FoundationNetworking
 
     @Test func userCreateWithEveryOption() async throws {
         defer { self.cleanUp() }
-        try self.tessera(["company", "create", "acme"])
-        let created = try self.tessera(
+        try await self.tessera(["company", "create", "acme"])
+        let created = try await self.tessera(
             [
                 "user", "create", "--company", "acme", "--username", "Alice", "--password-stdin", "--email", "alice@example.com",
                 "--phone", "+1 (555) 000-1111", "--two-factor", "sms", "--pin", "2468", "--first-name", "Alice",
@@ -191,69 +196,69 @@ import FoundationNetworking
         let key = try ServerKey(hex: String(contentsOfFile: self.directory.appendingPathComponent("t.sqlite.key").path, encoding: .utf8))
         #expect(user.pinDigest == KeyedDigester(key: key).pinDigest("2468", userID: user.id))
 
-        let shown = try self.tessera(["user", "show", "alice"])
+        let shown = try await self.tessera(["user", "show", "alice"])
         #expect(shown.status == 0)
         #expect(shown.stdout.contains("Liddell") && shown.stdout.contains("pin:") && !shown.stdout.contains("bcrypt"))
-        #expect(try self.tessera(["user", "list", "--company", "acme"]).stdout.contains("Alice"))
+        #expect(try await self.tessera(["user", "list", "--company", "acme"]).stdout.contains("Alice"))
     }
 
     @Test func userCreateRefusesBadInput() async throws {
         defer { self.cleanUp() }
-        try self.tessera(["company", "create", "acme"])
-        try self.tessera(["company", "create", "strict", "--require-2fa"])
-        let ok = try self.tessera(["user", "create", "--company", "acme", "--username", "bob", "--password", "bob-password-long-enough"])
+        try await self.tessera(["company", "create", "acme"])
+        try await self.tessera(["company", "create", "strict", "--require-2fa"])
+        let ok = try await self.tessera(["user", "create", "--company", "acme", "--username", "bob", "--password", "bob-password-long-enough"])
         #expect(ok.status == 0, "\(ok.stderr)")
 
         let base = ["user", "create", "--company", "acme", "--password", "some long password here"]
-        self.expectFailure(try self.tessera(base + ["--username", "BOB"]), mentioning: "already exists")
+        self.expectFailure(try await self.tessera(base + ["--username", "BOB"]), mentioning: "already exists")
         self.expectFailure(
-            try self.tessera(["user", "create", "--company", "nope", "--username", "x", "--password", "p"]),
+            try await self.tessera(["user", "create", "--company", "nope", "--username", "x", "--password", "p"]),
             mentioning: "no company"
         )
-        self.expectFailure(try self.tessera(base + ["--username", "c", "--email", "not-an-email"]), mentioning: "not an email")
-        self.expectFailure(try self.tessera(base + ["--username", "c", "--phone", "12ab"]), mentioning: "not a phone")
-        self.expectFailure(try self.tessera(base + ["--username", "c", "--two-factor", "email"]), mentioning: "needs --email")
-        self.expectFailure(try self.tessera(base + ["--username", "c", "--two-factor", "pigeon"]), mentioning: "--two-factor")
-        self.expectFailure(try self.tessera(base + ["--username", "c", "--pin", "12"]), mentioning: "PIN")
-        self.expectFailure(try self.tessera(base + ["--username", ""]), mentioning: "username")
+        self.expectFailure(try await self.tessera(base + ["--username", "c", "--email", "not-an-email"]), mentioning: "not an email")
+        self.expectFailure(try await self.tessera(base + ["--username", "c", "--phone", "12ab"]), mentioning: "not a phone")
+        self.expectFailure(try await self.tessera(base + ["--username", "c", "--two-factor", "email"]), mentioning: "needs --email")
+        self.expectFailure(try await self.tessera(base + ["--username", "c", "--two-factor", "pigeon"]), mentioning: "--two-factor")
+        self.expectFailure(try await self.tessera(base + ["--username", "c", "--pin", "12"]), mentioning: "PIN")
+        self.expectFailure(try await self.tessera(base + ["--username", ""]), mentioning: "username")
         self.expectFailure(
-            try self.tessera(["user", "create", "--company", "acme", "--username", "c", "--password", ""]),
+            try await self.tessera(["user", "create", "--company", "acme", "--username", "c", "--password", ""]),
             mentioning: "empty"
         )
         self.expectFailure(
-            try self.tessera(["user", "create", "--company", "acme", "--username", "c", "--password-stdin"], stdin: "\n"),
+            try await self.tessera(["user", "create", "--company", "acme", "--username", "c", "--password-stdin"], stdin: "\n"),
             mentioning: "empty"
         )
         self.expectFailure(
-            try self.tessera(["user", "create", "--company", "strict", "--username", "c", "--password", "p"]),
+            try await self.tessera(["user", "create", "--company", "strict", "--username", "c", "--password", "p"]),
             mentioning: "requires 2-FA"
         )
-        self.expectFailure(try self.tessera(["user", "show", "nobody"]), mentioning: "no user")
+        self.expectFailure(try await self.tessera(["user", "show", "nobody"]), mentioning: "no user")
         let weak = ["user", "create", "--company", "acme", "--username", "erin-the-trader", "--password"]
-        self.expectFailure(try self.tessera(weak + ["short-pw"]), mentioning: "at least 12 characters")
-        self.expectFailure(try self.tessera(weak + ["1qaz2wsx3edc"]), mentioning: "most common passwords")
-        self.expectFailure(try self.tessera(weak + ["Erin-The-Trader"]), mentioning: "must not be the username")
-        self.expectFailure(try self.tessera(weak + [String(repeating: "x", count: 129)]), mentioning: "at most 128")
+        self.expectFailure(try await self.tessera(weak + ["short-pw"]), mentioning: "at least 12 characters")
+        self.expectFailure(try await self.tessera(weak + ["1qaz2wsx3edc"]), mentioning: "most common passwords")
+        self.expectFailure(try await self.tessera(weak + ["Erin-The-Trader"]), mentioning: "must not be the username")
+        self.expectFailure(try await self.tessera(weak + [String(repeating: "x", count: 129)]), mentioning: "at most 128")
         self.expectFailure(
-            try self.tessera(base + ["--username", "q", "--secret-question", "Pet?"]),
+            try await self.tessera(base + ["--username", "q", "--secret-question", "Pet?"]),
             mentioning: "--secret-answer together"
         )
     }
 
     @Test func disableAndEnable() async throws {
         defer { self.cleanUp() }
-        try self.tessera(["company", "create", "acme"])
-        try self.tessera(["user", "create", "--company", "acme", "--username", "carol", "--password", "carol-password-long-enough"])
-        #expect(try self.tessera(["user", "disable", "carol", "--company", "acme"]).status == 0)
-        #expect(try self.tessera(["user", "show", "carol"]).stdout.contains("disabled"))
-        #expect(try self.tessera(["user", "enable", "carol"]).status == 0)
-        #expect(try self.tessera(["user", "show", "carol"]).stdout.contains("active"))
+        try await self.tessera(["company", "create", "acme"])
+        try await self.tessera(["user", "create", "--company", "acme", "--username", "carol", "--password", "carol-password-long-enough"])
+        #expect(try await self.tessera(["user", "disable", "carol", "--company", "acme"]).status == 0)
+        #expect(try await self.tessera(["user", "show", "carol"]).stdout.contains("disabled"))
+        #expect(try await self.tessera(["user", "enable", "carol"]).status == 0)
+        #expect(try await self.tessera(["user", "show", "carol"]).stdout.contains("active"))
     }
 
     @Test func unlockLiftsALockAndAuditListShowsOperatorActions() async throws {
         defer { self.cleanUp() }
-        try self.tessera(["company", "create", "acme", "--max-failures-per-account", "50"])
-        try self.tessera(["user", "create", "--company", "acme", "--username", "dana", "--password", "dana-password-long-enough"])
+        try await self.tessera(["company", "create", "acme", "--max-failures-per-account", "50"])
+        try await self.tessera(["user", "create", "--company", "acme", "--username", "dana", "--password", "dana-password-long-enough"])
         let database = try await self.open()
         let company = try #require(try await database.directory.company(named: "acme"))
         #expect(company.policy.lockout.accountFailureLimit == 50)
@@ -261,31 +266,31 @@ import FoundationNetworking
         _ = try await database.attempts.lock(companyID: company.id, usernameKey: "dana", until: now.addingTimeInterval(3600), now: now)
         await database.close()
 
-        let unlocked = try self.tessera(["user", "unlock", "dana"])
+        let unlocked = try await self.tessera(["user", "unlock", "dana"])
         #expect(unlocked.status == 0, "\(unlocked.stderr)")
         #expect(unlocked.stdout.contains("Unlocked"))
         let reopened = try await self.open()
         #expect(try await reopened.attempts.lockedUntil(companyID: company.id, usernameKey: "dana", now: Date()) == nil)
         await reopened.close()
 
-        let audit = try self.tessera(["audit", "list", "--user", "dana", "--since", "1h"])
+        let audit = try await self.tessera(["audit", "list", "--user", "dana", "--since", "1h"])
         #expect(audit.status == 0, "\(audit.stderr)")
         #expect(audit.stdout.contains("account.unlocked"))
         #expect(audit.stdout.contains("user.created"))
         #expect(audit.stdout.contains("actor=cli"))
         #expect(!audit.stdout.contains("dana-password-long-enough"))
-        let all = try self.tessera(["audit", "list"])
+        let all = try await self.tessera(["audit", "list"])
         #expect(all.stdout.contains("company.created"))
-        self.expectFailure(try self.tessera(["audit", "list", "--since", "yesterday-ish"]), mentioning: "--since")
-        let future = try self.tessera(["audit", "list", "--since", "2999-01-01T00:00:00Z"])
+        self.expectFailure(try await self.tessera(["audit", "list", "--since", "yesterday-ish"]), mentioning: "--since")
+        let future = try await self.tessera(["audit", "list", "--since", "2999-01-01T00:00:00Z"])
         #expect(future.status == 0 && future.stdout.isEmpty)
     }
 
     @Test func sessionListAndRevoke() async throws {
         defer { self.cleanUp() }
-        try self.tessera(["company", "create", "acme"])
-        try self.tessera(["user", "create", "--company", "acme", "--username", "sam", "--password", "sam-password-long-enough"])
-        let resource = try self.tessera(["app", "create", "--company", "acme", "--name", "api", "--introspect"])
+        try await self.tessera(["company", "create", "acme"])
+        try await self.tessera(["user", "create", "--company", "acme", "--username", "sam", "--password", "sam-password-long-enough"])
+        let resource = try await self.tessera(["app", "create", "--company", "acme", "--name", "api", "--introspect"])
         #expect(resource.stdout.contains("secret: "))
         let key = try #require(resource.lines.last)
         let database = try await self.open()
@@ -311,24 +316,24 @@ import FoundationNetworking
         }
         await database.close()
 
-        let listed = try self.tessera(["session", "list", "--user", "sam"])
+        let listed = try await self.tessera(["session", "list", "--user", "sam"])
         #expect(listed.status == 0, "\(listed.stderr)")
         #expect(listed.lines.count == 3)
         #expect(listed.stdout.contains("192.0.2.5") && listed.stdout.contains("curl/8"))
         #expect(!listed.stdout.contains("token-one"))
         let one = AccessTokenRecord.sessionID(of: "token-one")
-        #expect(try self.tessera(["session", "revoke", one]).status == 0)
-        #expect(try self.tessera(["session", "list", "--user", "sam"]).lines.count == 2)
-        self.expectFailure(try self.tessera(["session", "revoke", one]), mentioning: "no live session")
-        #expect(try self.tessera(["session", "revoke", "--user", "sam"]).stdout.contains("Ended 2 session(s)"))
-        #expect(try self.tessera(["session", "list", "--user", "sam"]).stdout.isEmpty)
+        #expect(try await self.tessera(["session", "revoke", one]).status == 0)
+        #expect(try await self.tessera(["session", "list", "--user", "sam"]).lines.count == 2)
+        self.expectFailure(try await self.tessera(["session", "revoke", one]), mentioning: "no live session")
+        #expect(try await self.tessera(["session", "revoke", "--user", "sam"]).stdout.contains("Ended 2 session(s)"))
+        #expect(try await self.tessera(["session", "list", "--user", "sam"]).stdout.isEmpty)
     }
 
     @Test func loginCompletesTwoFactorThroughAPipe() async throws {
         defer { self.cleanUp() }
-        try self.tessera(["company", "create", "acme"])
-        let key = try #require(try self.tessera(["app", "create", "--company", "acme", "--name", "cli"]).lines.last)
-        try self.tessera(
+        try await self.tessera(["company", "create", "acme"])
+        let key = try #require(try await self.tessera(["app", "create", "--company", "acme", "--name", "cli"]).lines.last)
+        try await self.tessera(
             ["user", "create", "--company", "acme", "--username", "tom", "--password-stdin", "--email", "tom@example.com", "--two-factor", "email"],
             stdin: "tom-password-long-enough\n"
         )
@@ -345,57 +350,63 @@ import FoundationNetworking
             output.withLock { $0 += text }
         }
         try launch(server)
-        defer {
-            server.terminate()
-            server.waitUntilExit()
-        }
-        var port: String?
-        for _ in 0..<200 where port == nil {
-            try await Task.sleep(for: .milliseconds(50))
-            port = output.withLock { text in
-                text.range(of: "address=127.0.0.1:").map { String(text[$0.upperBound...].prefix { $0.isNumber }) }
+        try await withCleanup { cleanup in
+            cleanup.add {
+                server.terminate()
+                _ = try? await blocking { server.waitUntilExit() }
             }
-        }
-        let listening = try #require(port, "the server did not start: \(output.withLock { $0 })")
+            var port: String?
+            for _ in 0..<200 where port == nil {
+                try await Task.sleep(for: .milliseconds(50))
+                port = output.withLock { text in
+                    text.range(of: "address=127.0.0.1:").map { String(text[$0.upperBound...].prefix { $0.isNumber }) }
+                }
+            }
+            let listening = try #require(port, "the server did not start: \(output.withLock { $0 })")
 
-        let login = Process()
-        login.executableURL = Self.executable
-        login.arguments = ["login", "--url", "http://127.0.0.1:\(listening)", "--app-key=\(key)", "--username", "tom"]
-        let input = Pipe()
-        let out = Pipe()
-        let err = Pipe()
-        login.standardInput = input
-        login.standardOutput = out
-        login.standardError = err
-        try launch(login)
-        input.fileHandleForWriting.write(Data("tom-password-long-enough\n".utf8))
-        var code: String?
-        for _ in 0..<200 where code == nil {
-            try await Task.sleep(for: .milliseconds(50))
-            if let data = FileManager.default.contents(atPath: outbox), let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last,
-                let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
-            {
-                code = object["code"] as? String
+            let login = Process()
+            login.executableURL = Self.executable
+            login.arguments = ["login", "--url", "http://127.0.0.1:\(listening)", "--app-key=\(key)", "--username", "tom"]
+            let input = Pipe()
+            let out = Pipe()
+            let err = Pipe()
+            login.standardInput = input
+            login.standardOutput = out
+            login.standardError = err
+            try launch(login)
+            input.fileHandleForWriting.write(Data("tom-password-long-enough\n".utf8))
+            var code: String?
+            for _ in 0..<200 where code == nil {
+                try await Task.sleep(for: .milliseconds(50))
+                if let data = FileManager.default.contents(atPath: outbox),
+                    let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last,
+                    let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+                {
+                    code = object["code"] as? String
+                }
             }
+            input.fileHandleForWriting.write(Data((try #require(code) + "\n").utf8))
+            try input.fileHandleForWriting.close()
+            let (token, prompts, status) = try await blocking {
+                let token = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                    .trimmingCharacters(in: .whitespacesAndNewlines)
+                let prompts = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                login.waitUntilExit()
+                return (token, prompts, login.terminationStatus)
+            }
+            #expect(status == 0, "\(prompts)")
+            #expect(prompts.contains("Verification code"))
+            #expect(token.count == 43)
+            let database = try await self.open()
+            #expect(try await database.accessTokens.accessToken(digest: SecretDigest.sha256(token)) != nil)
+            await database.close()
         }
-        input.fileHandleForWriting.write(Data((try #require(code) + "\n").utf8))
-        try input.fileHandleForWriting.close()
-        let token = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            .trimmingCharacters(in: .whitespacesAndNewlines)
-        let prompts = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        login.waitUntilExit()
-        #expect(login.terminationStatus == 0, "\(prompts)")
-        #expect(prompts.contains("Verification code"))
-        #expect(token.count == 43)
-        let database = try await self.open()
-        #expect(try await database.accessTokens.accessToken(digest: SecretDigest.sha256(token)) != nil)
-        await database.close()
     }
 
     @Test func sigtermLetsALoginInFlightFinish() async throws {
         defer { self.cleanUp() }
-        try self.tessera(["company", "create", "acme"])
-        let key = try #require(try self.tessera(["app", "create", "--company", "acme", "--name", "cli"]).lines.last)
+        try await self.tessera(["company", "create", "acme"])
+        let key = try #require(try await self.tessera(["app", "create", "--company", "acme", "--name", "cli"]).lines.last)
         // A high cost makes the dummy hash of an unknown user slow enough to signal the server during it.
         let (server, port, output) = try await self.startServer(["--bcrypt-cost", "16"])
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/token")!)
@@ -428,7 +439,7 @@ import FoundationNetworking
         #expect(ContinuousClock.now - started > .milliseconds(500))
         #expect((response as? HTTPURLResponse)?.statusCode == 401)
         #expect(String(decoding: data, as: UTF8.self) == #"{"State":"Failed","Step":"BaseAuthentication","Reason":"Invalid credentials"}"#)
-        server.waitUntilExit()
+        _ = try await blocking { server.waitUntilExit() }
         #expect(server.terminationStatus == 0, "\(output.text.withLock { $0 })")
     }
 
@@ -466,7 +477,7 @@ import FoundationNetworking
 
     struct CommandFailure: Error { let message: String }
 
-    @Test func theDatabaseComesFromTheEnvironment() throws {
+    @Test func theDatabaseComesFromTheEnvironment() async throws {
         defer { self.cleanUp() }
         let other = "sqlite://" + self.directory.appendingPathComponent("env.sqlite").path
         let process = Process()
@@ -474,7 +485,7 @@ import FoundationNetworking
         process.arguments = ["company", "create", "from-env"]
         process.environment = ["TESSERA_DATABASE_URL": other]
         try launch(process)
-        process.waitUntilExit()
+        _ = try await blocking { process.waitUntilExit() }
         #expect(process.terminationStatus == 0)
         #expect(FileManager.default.fileExists(atPath: self.directory.appendingPathComponent("env.sqlite").path))
         let bad = Process()
@@ -484,8 +495,10 @@ import FoundationNetworking
         bad.environment = ["TESSERA_DATABASE_URL": "mysql://x"]
         bad.standardError = err
         try launch(bad)
-        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        bad.waitUntilExit()
+        let message = try await blocking {
+            defer { bad.waitUntilExit() }
+            return String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        }
         #expect(bad.terminationStatus != 0)
         #expect(message.contains("invalid database URL"))
     }

@@ -26,63 +26,65 @@ import FoundationNetworking
     @Test func twoNodesShareLoginsTokensCountersAndSingleUse() async throws {
         defer { try? FileManager.default.removeItem(at: self.directory) }
         try await TestDatabase.with(.postgres) { database in
-            let appKey = try self.seed(database.argument, maxFailuresPerDevice: 4)
-            let a = try await Node.start(database: database.argument, key: self.key, outbox: self.outbox("a"))
-            defer { a.stop() }
-            let b = try await Node.start(database: database.argument, key: self.key, outbox: self.outbox("b"))
-            defer { b.stop() }
+            try await withCleanup { cleanup in
+                let appKey = try await self.seed(database.argument, maxFailuresPerDevice: 4)
+                let a = try await Node.start(database: database.argument, key: self.key, outbox: self.outbox("a"))
+                cleanup.add { await a.stop() }
+                let b = try await Node.start(database: database.argument, key: self.key, outbox: self.outbox("b"))
+                cleanup.add { await b.stop() }
 
-            // A 202 from A, the code to B.
-            let first = try await a.login(appKey, "bob")
-            #expect(first.status == 202, "\(first.body)")
-            let interim = try #require(first.json["Token"] as? String)
-            let code = try #require(try await self.latestCode(to: "bob@example.com"))
-            let done = try await b.login(appKey, "bob", interim: interim, code: code)
-            #expect(done.status == 200, "\(done.body)")
-            let bobToken = try #require(done.json["Token"] as? String)
+                // A 202 from A, the code to B.
+                let first = try await a.login(appKey, "bob")
+                #expect(first.status == 202, "\(first.body)")
+                let interim = try #require(first.json["Token"] as? String)
+                let code = try #require(try await self.latestCode(to: "bob@example.com"))
+                let done = try await b.login(appKey, "bob", interim: interim, code: code)
+                #expect(done.status == 200, "\(done.body)")
+                let bobToken = try #require(done.json["Token"] as? String)
 
-            // Issued on B, valid on A; revoked on A, refused on B at once.
-            #expect(try await a.info(appKey, bobToken).status == 200)
-            #expect(try await a.logout(appKey, bobToken) == 204)
-            #expect(try await b.info(appKey, bobToken).status == 401)
+                // Issued on B, valid on A; revoked on A, refused on B at once.
+                #expect(try await a.info(appKey, bobToken).status == 200)
+                #expect(try await a.logout(appKey, bobToken) == 204)
+                #expect(try await b.info(appKey, bobToken).status == 401)
 
-            // The same code to A and B at the same moment: it works at most once.
-            let again = try await b.login(appKey, "bob")
-            let secondInterim = try #require(again.json["Token"] as? String)
-            let secondCode = try #require(try await self.latestCode(to: "bob@example.com", other: code))
-            async let onA = a.login(appKey, "bob", interim: secondInterim, code: secondCode)
-            async let onB = b.login(appKey, "bob", interim: secondInterim, code: secondCode)
-            let statuses = try await [onA.status, onB.status]
-            #expect(statuses.filter { $0 == 200 }.count == 1, "\(statuses)")
+                // The same code to A and B at the same moment: it works at most once.
+                let again = try await b.login(appKey, "bob")
+                let secondInterim = try #require(again.json["Token"] as? String)
+                let secondCode = try #require(try await self.latestCode(to: "bob@example.com", other: code))
+                async let onA = a.login(appKey, "bob", interim: secondInterim, code: secondCode)
+                async let onB = b.login(appKey, "bob", interim: secondInterim, code: secondCode)
+                let statuses = try await [onA.status, onB.status]
+                #expect(statuses.filter { $0 == 200 }.count == 1, "\(statuses)")
 
-            // One authenticator code, two logins in flight, one on each node: the code is accepted once.
-            let enrolled = try Self.check(
-                Self.tessera(
-                    [
-                        "user", "create", "--company", "acme", "--username", "tia", "--password-stdin", "--two-factor", "totp", "--database",
-                        database.argument,
-                    ],
-                    key: self.key,
-                    stdin: Self.password + "\n"
+                // One authenticator code, two logins in flight, one on each node: the code is accepted once.
+                let enrolled = try await Self.check(
+                    Self.tessera(
+                        [
+                            "user", "create", "--company", "acme", "--username", "tia", "--password-stdin", "--two-factor", "totp", "--database",
+                            database.argument,
+                        ],
+                        key: self.key,
+                        stdin: Self.password + "\n"
+                    )
                 )
-            )
-            let secretLine = try #require(enrolled.stdout.split(separator: "\n").first { $0.hasPrefix("  secret: ") })
-            let secret = try #require(Base32.decode(String(secretLine.dropFirst("  secret: ".count))))
-            let onATicket = try #require(try await a.login(appKey, "tia").json["Token"] as? String)
-            let onBTicket = try #require(try await b.login(appKey, "tia").json["Token"] as? String)
-            let totp = TOTP(secret: secret).code(step: TOTP.step(at: Date()))
-            async let totpOnA = a.login(appKey, "tia", interim: onATicket, code: totp)
-            async let totpOnB = b.login(appKey, "tia", interim: onBTicket, code: totp)
-            let totpStatuses = try await [totpOnA.status, totpOnB.status]
-            #expect(totpStatuses.filter { $0 == 200 }.count == 1, "\(totpStatuses)")
+                let secretLine = try #require(enrolled.stdout.split(separator: "\n").first { $0.hasPrefix("  secret: ") })
+                let secret = try #require(Base32.decode(String(secretLine.dropFirst("  secret: ".count))))
+                let onATicket = try #require(try await a.login(appKey, "tia").json["Token"] as? String)
+                let onBTicket = try #require(try await b.login(appKey, "tia").json["Token"] as? String)
+                let totp = TOTP(secret: secret).code(step: TOTP.step(at: Date()))
+                async let totpOnA = a.login(appKey, "tia", interim: onATicket, code: totp)
+                async let totpOnB = b.login(appKey, "tia", interim: onBTicket, code: totp)
+                let totpStatuses = try await [totpOnA.status, totpOnB.status]
+                #expect(totpStatuses.filter { $0 == 200 }.count == 1, "\(totpStatuses)")
 
-            // Failures on A and on B add up: 2 + 2 reach the device limit of 4, so even the right password is
-            // refused now, on either node.
-            for node in [a, a, b, b] {
-                #expect(try await node.login(appKey, "ann", password: "wrong password \(UUID())").status == 401)
+                // Failures on A and on B add up: 2 + 2 reach the device limit of 4, so even the right password is
+                // refused now, on either node.
+                for node in [a, a, b, b] {
+                    #expect(try await node.login(appKey, "ann", password: "wrong password \(UUID())").status == 401)
+                }
+                #expect(try await a.login(appKey, "ann").status == 401)
+                #expect(try await b.login(appKey, "ann").status == 401)
             }
-            #expect(try await a.login(appKey, "ann").status == 401)
-            #expect(try await b.login(appKey, "ann").status == 401)
         }
     }
 
@@ -90,125 +92,129 @@ import FoundationNetworking
 
     @Test func anOutageIsAnswered503AndHealsWithoutARestart() async throws {
         defer { try? FileManager.default.removeItem(at: self.directory) }
-        let cluster = self.directory.appendingPathComponent("pg").path
-        let url = try Self.script(["start", cluster]).trimmingCharacters(in: .whitespacesAndNewlines)
-        defer { _ = try? Self.script(["stop", cluster]) }
-        let database = url
-        let appKey = try self.seed(database, maxFailuresPerDevice: 1000)
-        let node = try await Node.start(database: database, key: self.key, outbox: self.outbox("a"), extra: ["--database-timeout", "2"])
-        defer { node.stop() }
-        let token = try #require(try await node.login(appKey, "ann").json["Token"] as? String)
+        try await withCleanup { cleanup in
+            let cluster = self.directory.appendingPathComponent("pg").path
+            let url = try await Self.script(["start", cluster]).trimmingCharacters(in: .whitespacesAndNewlines)
+            cleanup.add { _ = try? await Self.script(["stop", cluster]) }
+            let database = url
+            let appKey = try await self.seed(database, maxFailuresPerDevice: 1000)
+            let node = try await Node.start(database: database, key: self.key, outbox: self.outbox("a"), extra: ["--database-timeout", "2"])
+            cleanup.add { await node.stop() }
+            let token = try #require(try await node.login(appKey, "ann").json["Token"] as? String)
 
-        let phase = Shared("up")
-        // A flag, not task cancellation: FoundationNetworking's URLSession may never return a cancelled request.
-        let stop = Shared(false)
-        let results = Shared<[Sample]>([])
-        let load = Task {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for worker in 0..<3 {
-                    group.addTask {
-                        var index = 0
-                        while !stop.withLock({ $0 }) {
-                            index += 1
-                            let started = phase.withLock { $0 }
-                            let answer =
-                                worker == 0 && index % 4 == 0
-                                ? try await node.login(appKey, "ann")
-                                : try await node.info(appKey, token)
-                            let ended = phase.withLock { $0 }
-                            // Only answers that began and ended inside one phase say something about it.
-                            guard started == ended else { continue }
-                            results.withLock {
-                                $0.append(Sample(phase: started, status: answer.status, retryAfter: answer.retryAfter != nil, body: answer.body))
+            let phase = Shared("up")
+            // A flag, not task cancellation: FoundationNetworking's URLSession may never return a cancelled request.
+            let stop = Shared(false)
+            let results = Shared<[Sample]>([])
+            let load = Task {
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for worker in 0..<3 {
+                        group.addTask {
+                            var index = 0
+                            while !stop.withLock({ $0 }) {
+                                index += 1
+                                let started = phase.withLock { $0 }
+                                let answer =
+                                    worker == 0 && index % 4 == 0
+                                    ? try await node.login(appKey, "ann")
+                                    : try await node.info(appKey, token)
+                                let ended = phase.withLock { $0 }
+                                // Only answers that began and ended inside one phase say something about it.
+                                guard started == ended else { continue }
+                                results.withLock {
+                                    $0.append(Sample(phase: started, status: answer.status, retryAfter: answer.retryAfter != nil, body: answer.body))
+                                }
                             }
                         }
                     }
+                    try await group.waitForAll()
                 }
-                try await group.waitForAll()
             }
-        }
-        try await Task.sleep(for: .seconds(1))
-        phase.withLock { $0 = "stopping" }
-        _ = try Self.script(["pause", cluster])
-        phase.withLock { $0 = "down" }
-        try await Task.sleep(for: .seconds(4))
-        let readyWhileDown = try await node.get("/readyz").status
-        phase.withLock { $0 = "restarting" }
-        _ = try Self.script(["resume", cluster])
-        let restarted = ContinuousClock.now
-        var healed: Duration?
-        while ContinuousClock.now - restarted < .seconds(30) {
-            if try await node.get("/readyz").status == 200 {
-                healed = ContinuousClock.now - restarted
-                break
+            try await Task.sleep(for: .seconds(1))
+            phase.withLock { $0 = "stopping" }
+            _ = try await Self.script(["pause", cluster])
+            phase.withLock { $0 = "down" }
+            try await Task.sleep(for: .seconds(4))
+            let readyWhileDown = try await node.get("/readyz").status
+            phase.withLock { $0 = "restarting" }
+            _ = try await Self.script(["resume", cluster])
+            let restarted = ContinuousClock.now
+            var healed: Duration?
+            while ContinuousClock.now - restarted < .seconds(30) {
+                if try await node.get("/readyz").status == 200 {
+                    healed = ContinuousClock.now - restarted
+                    break
+                }
+                try await Task.sleep(for: .milliseconds(200))
             }
-            try await Task.sleep(for: .milliseconds(200))
-        }
-        phase.withLock { $0 = "healed" }
-        try await Task.sleep(for: .seconds(1))
-        stop.withLock { $0 = true }
-        _ = try? await load.value
+            phase.withLock { $0 = "healed" }
+            try await Task.sleep(for: .seconds(1))
+            stop.withLock { $0 = true }
+            _ = try? await load.value
 
-        let answers = results.withLock { $0 }
-        let down = answers.filter { $0.phase == "down" }
-        let healedAnswers = answers.filter { $0.phase == "healed" }
-        print(
-            "outage: \(down.count) answers while PostgreSQL was down (statuses \(Set(down.map(\.status)))), healed \(healed.map { "\($0)" } ?? "never") after its restart, \(healedAnswers.count) answers after"
-        )
-        #expect(readyWhileDown == 503)
-        #expect(!down.isEmpty)
-        #expect(down.allSatisfy { $0.status == 503 && $0.retryAfter }, "\(Set(down.map { "\($0.status) \($0.body)" }))")
-        #expect(try #require(healed) < .seconds(10))
-        #expect(!healedAnswers.isEmpty)
-        #expect(healedAnswers.allSatisfy { $0.status == 200 }, "\(Set(healedAnswers.map { "\($0.status) \($0.body)" }))")
-        // The token from before the outage is still good, and new logins work.
-        #expect(try await node.info(appKey, token).status == 200)
-        #expect(try await node.login(appKey, "ann").status == 200)
-        // One line for the outage, with its cause, and one for the return.
-        let log = node.output.text.withLock { $0 }
-        let outageLines = log.split(separator: "\n").filter { $0.contains("the database does not answer;") }
-        #expect(outageLines.count == 1, "\(outageLines)")
-        #expect(outageLines.first?.contains("cause=") == true)
-        #expect(log.contains("the database answers again"))
+            let answers = results.withLock { $0 }
+            let down = answers.filter { $0.phase == "down" }
+            let healedAnswers = answers.filter { $0.phase == "healed" }
+            print(
+                "outage: \(down.count) answers while PostgreSQL was down (statuses \(Set(down.map(\.status)))), healed \(healed.map { "\($0)" } ?? "never") after its restart, \(healedAnswers.count) answers after"
+            )
+            #expect(readyWhileDown == 503)
+            #expect(!down.isEmpty)
+            #expect(down.allSatisfy { $0.status == 503 && $0.retryAfter }, "\(Set(down.map { "\($0.status) \($0.body)" }))")
+            #expect(try #require(healed) < .seconds(10))
+            #expect(!healedAnswers.isEmpty)
+            #expect(healedAnswers.allSatisfy { $0.status == 200 }, "\(Set(healedAnswers.map { "\($0.status) \($0.body)" }))")
+            // The token from before the outage is still good, and new logins work.
+            #expect(try await node.info(appKey, token).status == 200)
+            #expect(try await node.login(appKey, "ann").status == 200)
+            // One line for the outage, with its cause, and one for the return.
+            let log = node.output.text.withLock { $0 }
+            let outageLines = log.split(separator: "\n").filter { $0.contains("the database does not answer;") }
+            #expect(outageLines.count == 1, "\(outageLines)")
+            #expect(outageLines.first?.contains("cause=") == true)
+            #expect(log.contains("the database answers again"))
+        }
     }
 
     @Test func aFrozenDatabaseIsAnswered503WithinTheTimeout() async throws {
         defer { try? FileManager.default.removeItem(at: self.directory) }
-        let cluster = self.directory.appendingPathComponent("pg").path
-        let database = try Self.script(["start", cluster]).trimmingCharacters(in: .whitespacesAndNewlines)
-        defer { _ = try? Self.script(["stop", cluster]) }
-        let appKey = try self.seed(database, maxFailuresPerDevice: 1000)
-        let node = try await Node.start(database: database, key: self.key, outbox: self.outbox("a"), extra: ["--database-timeout", "2"])
-        defer { node.stop() }
-        let token = try #require(try await node.login(appKey, "ann").json["Token"] as? String)
+        try await withCleanup { cleanup in
+            let cluster = self.directory.appendingPathComponent("pg").path
+            let database = try await Self.script(["start", cluster]).trimmingCharacters(in: .whitespacesAndNewlines)
+            cleanup.add { _ = try? await Self.script(["stop", cluster]) }
+            let appKey = try await self.seed(database, maxFailuresPerDevice: 1000)
+            let node = try await Node.start(database: database, key: self.key, outbox: self.outbox("a"), extra: ["--database-timeout", "2"])
+            cleanup.add { await node.stop() }
+            let token = try #require(try await node.login(appKey, "ann").json["Token"] as? String)
 
-        // The server stops answering without closing a connection (a hung host, a cut network): statements
-        // already sent never return, so only the node's own clock can end them.
-        _ = try Self.script(["freeze", cluster])
-        var thawed = false
-        defer { if !thawed { _ = try? Self.script(["thaw", cluster]) } }
-        var slowest = Duration.zero
-        for index in 0..<4 {
-            let started = ContinuousClock.now
-            let answer = index == 2 ? try await node.login(appKey, "ann") : try await node.info(appKey, token)
-            slowest = max(slowest, ContinuousClock.now - started)
-            #expect(answer.status == 503 && answer.retryAfter != nil, "\(answer.status) \(answer.body)")
-        }
-        #expect(try await node.get("/readyz").status == 503)
-        print("frozen database: slowest answer \(slowest) with --database-timeout 2")
-        // The timeout (2 s) plus at most a second for the probe that tells why, and some slack for a busy machine.
-        #expect(slowest < .seconds(6))
+            // The server stops answering without closing a connection (a hung host, a cut network): statements
+            // already sent never return, so only the node's own clock can end them.
+            _ = try await Self.script(["freeze", cluster])
+            let thawed = Shared(false)
+            cleanup.add { if !thawed.withLock({ $0 }) { _ = try? await Self.script(["thaw", cluster]) } }
+            var slowest = Duration.zero
+            for index in 0..<4 {
+                let started = ContinuousClock.now
+                let answer = index == 2 ? try await node.login(appKey, "ann") : try await node.info(appKey, token)
+                slowest = max(slowest, ContinuousClock.now - started)
+                #expect(answer.status == 503 && answer.retryAfter != nil, "\(answer.status) \(answer.body)")
+            }
+            #expect(try await node.get("/readyz").status == 503)
+            print("frozen database: slowest answer \(slowest) with --database-timeout 2")
+            // The timeout (2 s) plus at most a second for the probe that tells why, and some slack for a busy machine.
+            #expect(slowest < .seconds(6))
 
-        _ = try Self.script(["thaw", cluster])
-        thawed = true
-        let restarted = ContinuousClock.now
-        var ready = false
-        while !ready && ContinuousClock.now - restarted < .seconds(30) {
-            ready = try await node.get("/readyz").status == 200
-            if !ready { try await Task.sleep(for: .milliseconds(200)) }
+            _ = try await Self.script(["thaw", cluster])
+            thawed.withLock { $0 = true }
+            let restarted = ContinuousClock.now
+            var ready = false
+            while !ready && ContinuousClock.now - restarted < .seconds(30) {
+                ready = try await node.get("/readyz").status == 200
+                if !ready { try await Task.sleep(for: .milliseconds(200)) }
+            }
+            #expect(ready)
+            #expect(try await node.info(appKey, token).status == 200)
         }
-        #expect(ready)
-        #expect(try await node.info(appKey, token).status == 200)
     }
 
     // MARK: Durability
@@ -216,41 +222,43 @@ import FoundationNetworking
     @Test(arguments: TestBackend.sql) func aNodeKilledMidBurstLostNoAnsweredToken(_ backend: TestBackend) async throws {
         defer { try? FileManager.default.removeItem(at: self.directory) }
         try await TestDatabase.with(backend) { database in
-            let appKey = try self.seed(database.argument, maxFailuresPerDevice: 1000)
-            let node = try await Node.start(database: database.argument, key: self.key, outbox: self.outbox("a"))
-            let tokens = Shared<[String]>([])
-            let stop = Shared(false)
-            let burst = Task {
-                await withTaskGroup(of: Void.self) { group in
-                    for _ in 0..<6 {
-                        group.addTask {
-                            while !stop.withLock({ $0 }) {
-                                // A connection refused or cut by the kill is no answer: nothing to check.
-                                guard let answer = try? await node.login(appKey, "ann") else { continue }
-                                if answer.status == 200, let token = answer.json["Token"] as? String {
-                                    tokens.withLock { $0.append(token) }
+            try await withCleanup { cleanup in
+                let appKey = try await self.seed(database.argument, maxFailuresPerDevice: 1000)
+                let node = try await Node.start(database: database.argument, key: self.key, outbox: self.outbox("a"))
+                let tokens = Shared<[String]>([])
+                let stop = Shared(false)
+                let burst = Task {
+                    await withTaskGroup(of: Void.self) { group in
+                        for _ in 0..<6 {
+                            group.addTask {
+                                while !stop.withLock({ $0 }) {
+                                    // A connection refused or cut by the kill is no answer: nothing to check.
+                                    guard let answer = try? await node.login(appKey, "ann") else { continue }
+                                    if answer.status == 200, let token = answer.json["Token"] as? String {
+                                        tokens.withLock { $0.append(token) }
+                                    }
                                 }
                             }
                         }
                     }
                 }
-            }
-            try await Task.sleep(for: .milliseconds(2500))
-            node.kill()
-            try await Task.sleep(for: .milliseconds(300))
-            stop.withLock { $0 = true }
-            await burst.value
-            let answered = tokens.withLock { $0 }
-            print("SIGKILL on \(backend): \(answered.count) tokens answered 200 before the kill")
-            #expect(answered.count >= 5, "the burst got too few tokens to mean anything: \(answered.count)")
+                try await Task.sleep(for: .milliseconds(2500))
+                await node.kill()
+                try await Task.sleep(for: .milliseconds(300))
+                stop.withLock { $0 = true }
+                await burst.value
+                let answered = tokens.withLock { $0 }
+                print("SIGKILL on \(backend): \(answered.count) tokens answered 200 before the kill")
+                #expect(answered.count >= 5, "the burst got too few tokens to mean anything: \(answered.count)")
 
-            let restarted = try await Node.start(database: database.argument, key: self.key, outbox: self.outbox("b"))
-            defer { restarted.stop() }
-            var lost: [String] = []
-            for token in answered where try await restarted.info(appKey, token).status != 200 {
-                lost.append(token)
+                let restarted = try await Node.start(database: database.argument, key: self.key, outbox: self.outbox("b"))
+                cleanup.add { await restarted.stop() }
+                var lost: [String] = []
+                for token in answered where try await restarted.info(appKey, token).status != 200 {
+                    lost.append(token)
+                }
+                #expect(lost.isEmpty, "\(lost.count) of \(answered.count) tokens answered 200 were lost")
             }
-            #expect(lost.isEmpty, "\(lost.count) of \(answered.count) tokens answered 200 were lost")
         }
     }
 
@@ -259,79 +267,83 @@ import FoundationNetworking
     @Test(arguments: TestBackend.sql) func aQueuedResetCodeSurvivesAKilledNode(_ backend: TestBackend) async throws {
         defer { try? FileManager.default.removeItem(at: self.directory) }
         try await TestDatabase.with(backend) { database in
-            let appKey = try self.seed(database.argument, maxFailuresPerDevice: 10)
-            // Node a's mail server refuses every connection: the code cannot leave, and is due again in 5 s.
-            let deadPort = try Self.freePort()
-            let failing = try await Node.start(
-                database: database.argument,
-                key: self.key,
-                outbox: self.outbox("a"),
-                extra: ["--smtp", "smtp://127.0.0.1:\(deadPort)", "--smtp-from", "no-reply@broker.example"]
-            )
-            let asked = try await failing.send(
-                "POST",
-                "/v1.0/users/password/reset",
-                ["Et-App-Key": appKey, "Content-Type": "application/json"],
-                body: #"{"User":"bob"}"#
-            )
-            #expect(asked.status == 200, "\(asked.body)")
-            // The answer came before any try to send; give the first try its moment, then kill the node outright.
-            try await Task.sleep(for: .milliseconds(500))
-            failing.kill()
-            #expect(try await self.latestCode(to: "bob@example.com", attempts: 1) == nil)
+            try await withCleanup { cleanup in
+                let appKey = try await self.seed(database.argument, maxFailuresPerDevice: 10)
+                // Node a's mail server refuses every connection: the code cannot leave, and is due again in 5 s.
+                let deadPort = try Self.freePort()
+                let failing = try await Node.start(
+                    database: database.argument,
+                    key: self.key,
+                    outbox: self.outbox("a"),
+                    extra: ["--smtp", "smtp://127.0.0.1:\(deadPort)", "--smtp-from", "no-reply@broker.example"]
+                )
+                let asked = try await failing.send(
+                    "POST",
+                    "/v1.0/users/password/reset",
+                    ["Et-App-Key": appKey, "Content-Type": "application/json"],
+                    body: #"{"User":"bob"}"#
+                )
+                #expect(asked.status == 200, "\(asked.body)")
+                // The answer came before any try to send; give the first try its moment, then kill the node outright.
+                try await Task.sleep(for: .milliseconds(500))
+                await failing.kill()
+                #expect(try await self.latestCode(to: "bob@example.com", attempts: 1) == nil)
 
-            // Another node, whose mail works, sends it when it is due: nothing queued was lost.
-            let node = try await Node.start(database: database.argument, key: self.key, outbox: self.outbox("b"))
-            defer { node.stop() }
-            let code = try #require(try await self.latestCode(to: "bob@example.com", attempts: 400), "the queued code never left")
-            let redeemed = try await node.send(
-                "POST",
-                "/v1.0/users/identifiers/reset/code",
-                ["Et-App-Key": appKey, "Content-Type": "application/json"],
-                body: #"{"Code":"\#(code)","Identifier":"ResetPassword"}"#
-            )
-            #expect(redeemed.status == 200, "\(redeemed.body)")
+                // Another node, whose mail works, sends it when it is due: nothing queued was lost.
+                let node = try await Node.start(database: database.argument, key: self.key, outbox: self.outbox("b"))
+                cleanup.add { await node.stop() }
+                let code = try #require(try await self.latestCode(to: "bob@example.com", attempts: 400), "the queued code never left")
+                let redeemed = try await node.send(
+                    "POST",
+                    "/v1.0/users/identifiers/reset/code",
+                    ["Et-App-Key": appKey, "Content-Type": "application/json"],
+                    body: #"{"Code":"\#(code)","Identifier":"ResetPassword"}"#
+                )
+                #expect(redeemed.status == 200, "\(redeemed.body)")
+            }
         }
     }
 
     @Test func aPolicyChangeReachesEveryNodeWithinTheCacheLifeAndIsAudited() async throws {
         defer { try? FileManager.default.removeItem(at: self.directory) }
         try await TestDatabase.with(.postgres) { database in
-            let appKey = try self.seed(database.argument, maxFailuresPerDevice: 10)
-            let a = try await Node.start(database: database.argument, key: self.key, outbox: self.outbox("a"))
-            defer { a.stop() }
-            let b = try await Node.start(database: database.argument, key: self.key, outbox: self.outbox("b"))
-            defer { b.stop() }
-            #expect(try await a.login(appKey, "ann").status == 200)
-            #expect(try await b.login(appKey, "ann").status == 200)
+            try await withCleanup { cleanup in
+                let appKey = try await self.seed(database.argument, maxFailuresPerDevice: 10)
+                let a = try await Node.start(database: database.argument, key: self.key, outbox: self.outbox("a"))
+                cleanup.add { await a.stop() }
+                let b = try await Node.start(database: database.argument, key: self.key, outbox: self.outbox("b"))
+                cleanup.add { await b.stop() }
+                #expect(try await a.login(appKey, "ann").status == 200)
+                #expect(try await b.login(appKey, "ann").status == 200)
 
-            let updated = try Self.check(
-                Self.tessera(
-                    [
-                        "company", "update", "acme", "--throttle-answer", "etna", "--max-failures-per-address", "1",
-                        "--cors-origin", "HTTPS://Trade.Broker.Example:443/", "--database", database.argument,
-                    ],
+                let updated = try await Self.check(
+                    Self.tessera(
+                        [
+                            "company", "update", "acme", "--throttle-answer", "etna", "--max-failures-per-address", "1",
+                            "--cors-origin", "HTTPS://Trade.Broker.Example:443/", "--database", database.argument,
+                        ],
+                        key: self.key
+                    )
+                )
+                #expect(updated.stdout.contains("Updated company"))
+                let shown = try await Self.check(Self.tessera(["company", "show", "acme", "--database", database.argument], key: self.key))
+                #expect(shown.stdout.contains("etna") && shown.stdout.contains("https://trade.broker.example"), "\(shown.stdout)")
+                let audit = try await Self.check(Self.tessera(["audit", "list", "--database", database.argument], key: self.key))
+                #expect(audit.stdout.contains("company.updated") && audit.stdout.contains("throttleAnswer: 429 → etna"), "\(audit.stdout)")
+                let refused = try await Self.tessera(
+                    ["company", "update", "acme", "--cors-origin", "https://*.broker.example", "--database", database.argument],
                     key: self.key
                 )
-            )
-            #expect(updated.stdout.contains("Updated company"))
-            let shown = try Self.check(Self.tessera(["company", "show", "acme", "--database", database.argument], key: self.key))
-            #expect(shown.stdout.contains("etna") && shown.stdout.contains("https://trade.broker.example"), "\(shown.stdout)")
-            let audit = try Self.check(Self.tessera(["audit", "list", "--database", database.argument], key: self.key))
-            #expect(audit.stdout.contains("company.updated") && audit.stdout.contains("throttleAnswer: 429 → etna"), "\(audit.stdout)")
-            let refused = try Self.tessera(
-                ["company", "update", "acme", "--cors-origin", "https://*.broker.example", "--database", database.argument],
-                key: self.key
-            )
-            #expect(refused.status != 0 && refused.stderr.contains("--cors-origin"), "\(refused.stderr)")
+                #expect(refused.status != 0 && refused.stderr.contains("--cors-origin"), "\(refused.stderr)")
 
-            // Within the app-key cache's life (2 s) both nodes answer by the new policy: one failure, then ETNA's
-            // throttle answer.
-            try await Task.sleep(for: .milliseconds(2_500))
-            for node in [a, b] {
-                _ = try await node.login(appKey, "ann", password: "not the password")
-                let throttled = try await node.login(appKey, "ann")
-                #expect(throttled.status == 401 && throttled.body.contains("Too many login requests"), "\(throttled.body)")
+                // Within the app-key cache's life (2 s) both nodes answer by the new policy: one failure, then ETNA's
+                // throttle answer.
+                try await Task.sleep(for: .milliseconds(2_500))
+                for node in [a, b] {
+                    _ = try await node.login(appKey, "ann", password: "not the password")
+                    let throttled = try await node.login(appKey, "ann")
+                    #expect(throttled.status == 401 && throttled.body.contains("Too many login requests"), "\(throttled.body)")
+                }
             }
         }
     }
@@ -340,24 +352,26 @@ import FoundationNetworking
 
     @Test func aDatabaseThatCannotBeUsedStopsTheStartAtOnceWithTheReason() async throws {
         defer { try? FileManager.default.removeItem(at: self.directory) }
-        let port = try Self.freePort()
-        let cluster = self.directory.appendingPathComponent("pg").path
-        let admin = try Self.script(["start", cluster]).trimmingCharacters(in: .whitespacesAndNewlines)
-        defer { _ = try? Self.script(["stop", cluster]) }
-        _ = try Self.script(["password-user", cluster, "teller", "the-right-secret"])
-        let server = try #require(URLComponents(string: admin)).port ?? 0
-        for (url, reason) in [
-            ("postgres://tessera:secret@127.0.0.1:\(port)/tessera", "cannot connect"),
-            ("postgres://postgres@127.0.0.1:\(server)/no_such_database", "does not exist"),
-            ("postgres://teller:the-wrong-secret@127.0.0.1:\(server)/postgres", "password authentication failed"),
-        ] {
-            let started = ContinuousClock.now
-            let run = try Self.tessera(["serve", "--database", url, "--port", "0"], key: self.key)
-            #expect(run.status != 0)
-            #expect(run.stderr.contains(reason), "\(run.stderr)")
-            #expect(!run.stderr.contains("secret"), "the password must not be printed: \(run.stderr)")
-            #expect(!run.stderr.contains("wrong"), "the password must not be printed: \(run.stderr)")
-            #expect(ContinuousClock.now - started < .seconds(15))
+        try await withCleanup { cleanup in
+            let port = try Self.freePort()
+            let cluster = self.directory.appendingPathComponent("pg").path
+            let admin = try await Self.script(["start", cluster]).trimmingCharacters(in: .whitespacesAndNewlines)
+            cleanup.add { _ = try? await Self.script(["stop", cluster]) }
+            _ = try await Self.script(["password-user", cluster, "teller", "the-right-secret"])
+            let server = try #require(URLComponents(string: admin)).port ?? 0
+            for (url, reason) in [
+                ("postgres://tessera:secret@127.0.0.1:\(port)/tessera", "cannot connect"),
+                ("postgres://postgres@127.0.0.1:\(server)/no_such_database", "does not exist"),
+                ("postgres://teller:the-wrong-secret@127.0.0.1:\(server)/postgres", "password authentication failed"),
+            ] {
+                let started = ContinuousClock.now
+                let run = try await Self.tessera(["serve", "--database", url, "--port", "0"], key: self.key)
+                #expect(run.status != 0)
+                #expect(run.stderr.contains(reason), "\(run.stderr)")
+                #expect(!run.stderr.contains("secret"), "the password must not be printed: \(run.stderr)")
+                #expect(!run.stderr.contains("wrong"), "the password must not be printed: \(run.stderr)")
+                #expect(ContinuousClock.now - started < .seconds(15))
+            }
         }
     }
 
@@ -367,22 +381,24 @@ import FoundationNetworking
 
     /// A company whose device limit is `maxFailuresPerDevice`, an app key (returned), `ann` (password only) and
     /// `bob` (email 2-FA).
-    func seed(_ database: String, maxFailuresPerDevice: Int) throws -> String {
-        try Self.check(
+    func seed(_ database: String, maxFailuresPerDevice: Int) async throws -> String {
+        try await Self.check(
             Self.tessera(
                 ["company", "create", "acme", "--max-failures-per-device", "\(maxFailuresPerDevice)", "--database", database],
                 key: self.key
             )
         )
-        let app = try Self.check(Self.tessera(["app", "create", "--company", "acme", "--name", "terminal", "--database", database], key: self.key))
-        try Self.check(
+        let app = try await Self.check(
+            Self.tessera(["app", "create", "--company", "acme", "--name", "terminal", "--database", database], key: self.key)
+        )
+        try await Self.check(
             Self.tessera(
                 ["user", "create", "--company", "acme", "--username", "ann", "--password-stdin", "--database", database],
                 key: self.key,
                 stdin: Self.password + "\n"
             )
         )
-        try Self.check(
+        try await Self.check(
             Self.tessera(
                 [
                     "user", "create", "--company", "acme", "--username", "bob", "--password-stdin", "--email", "bob@example.com", "--two-factor",
@@ -424,12 +440,16 @@ import FoundationNetworking
         return run
     }
 
-    static func tessera(_ arguments: [String], key: String, stdin: String? = nil) throws -> Run {
-        try CLITests.run(arguments, stdin: stdin, environment: ["TESSERA_SECRET_KEY": key])
+    static func tessera(_ arguments: [String], key: String, stdin: String? = nil) async throws -> Run {
+        try await CLITests.run(arguments, stdin: stdin, environment: ["TESSERA_SECRET_KEY": key])
     }
 
     /// Runs `scripts/pg-test-server` and returns what it printed.
-    static func script(_ arguments: [String]) throws -> String {
+    static func script(_ arguments: [String]) async throws -> String {
+        try await blocking { try Self.scriptBlocking(arguments) }
+    }
+
+    private static func scriptBlocking(_ arguments: [String]) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
         process.arguments = [Self.packageRoot.appendingPathComponent("scripts/pg-test-server").path] + arguments
@@ -519,23 +539,23 @@ final class Node: Sendable {
     }
 
     /// SIGTERM, and SIGKILL if the node has not stopped 20 s later (a test must not hang on a node).
-    func stop() {
+    func stop() async {
         guard self.process.isRunning else { return }
         self.process.terminate()
-        let deadline = Date().addingTimeInterval(20)
-        while self.process.isRunning && Date() < deadline { usleep(50_000) }
+        let deadline = ContinuousClock.now + .seconds(20)
+        while self.process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(50)) }
         if self.process.isRunning {
             let tail = self.output.text.withLock { $0 }.split(separator: "\n").suffix(20).joined(separator: "\n")
             print("node on port \(self.port) did not stop within 20 s of SIGTERM; killing it. Its last lines:\n\(tail)")
-            self.kill()
+            await self.kill()
         } else {
-            self.process.waitUntilExit()
+            _ = try? await blocking { self.process.waitUntilExit() }
         }
     }
 
-    func kill() {
+    func kill() async {
         Foundation.kill(self.process.processIdentifier, SIGKILL)
-        self.process.waitUntilExit()
+        _ = try? await blocking { self.process.waitUntilExit() }
     }
 
     struct Answer: Sendable {

@@ -33,7 +33,7 @@ import Testing
     ) async throws {
         try await TestWorld.with { world in
             let log = world.directory.appendingPathComponent("sms.jsonl").path
-            let gateway = try HelperProcess.smsGateway(log: log, failing: failing, secret: secret)
+            let gateway = try await HelperProcess.smsGateway(log: log, failing: failing, secret: secret)
             defer { gateway.stop() }
             try await world.withServer(smsWebhook: try Self.webhook(port: gateway.port, secret: sentSecret)) { client in
                 try await body(client, log)
@@ -67,7 +67,7 @@ import Testing
     @Test func theLoginCodeArrivesOverRealSMTPAndCompletesTwoFactor() async throws {
         try await TestWorld.with { world in
             let mailbox = world.directory.appendingPathComponent("mailbox.jsonl").path
-            let server = try HelperProcess.smtp(mailbox: mailbox, auth: "tessera:p@ss word")
+            let server = try await HelperProcess.smtp(mailbox: mailbox, auth: "tessera:p@ss word")
             defer { server.stop() }
             try await world.withServer(smtp: try Self.smtp(port: server.port, credentials: "tessera:p%40ss%20word@")) { client in
                 let first = try await client.login("bob")
@@ -86,7 +86,7 @@ import Testing
     func theCodeTravelsOverTLSWithStartTLSOrFromTheFirstByte(implicitTLS: Bool) async throws {
         try await TestWorld.with { world in
             let mailbox = world.directory.appendingPathComponent("mailbox.jsonl").path
-            let server = try HelperProcess.smtp(mailbox: mailbox, auth: "tessera:pw", tls: world.directory.path, implicitTLS: implicitTLS)
+            let server = try await HelperProcess.smtp(mailbox: mailbox, auth: "tessera:pw", tls: world.directory.path, implicitTLS: implicitTLS)
             defer { server.stop() }
             var smtp = try SMTPConfiguration(
                 url: "\(implicitTLS ? "smtps" : "smtp")://tessera:pw@localhost:\(server.port)",
@@ -108,7 +108,7 @@ import Testing
     @Test func aCertificateTheServerCannotProveIsRefused() async throws {
         try await TestWorld.with { world in
             let mailbox = world.directory.appendingPathComponent("mailbox.jsonl").path
-            let server = try HelperProcess.smtp(mailbox: mailbox, tls: world.directory.path)
+            let server = try await HelperProcess.smtp(mailbox: mailbox, tls: world.directory.path)
             defer { server.stop() }
             // The system's roots do not know the self-signed certificate: STARTTLS fails, nothing is sent in the clear.
             let smtp = try SMTPConfiguration(url: "smtp://localhost:\(server.port)", from: "no-reply@acme.example")
@@ -124,7 +124,7 @@ import Testing
         try await TestWorld.with { world in
             let mailbox = world.directory.appendingPathComponent("mailbox.jsonl").path
             // A port nothing listens on any more.
-            let probe = try HelperProcess.smtp(mailbox: mailbox)
+            let probe = try await HelperProcess.smtp(mailbox: mailbox)
             let port = probe.port
             probe.stop()
             try await world.withServer(smtp: try Self.smtp(port: port)) { client in
@@ -136,7 +136,7 @@ import Testing
                 let stillDown = try await client.token([("Authorization", "Bearer \(interim)")])
                 #expect(stillDown.status == 503 && stillDown.token == interim)
 
-                let server = try HelperProcess.smtp(mailbox: mailbox, port: port)
+                let server = try await HelperProcess.smtp(mailbox: mailbox, port: port)
                 defer { server.stop() }
                 // Seconds later, well inside the 60 s resend interval: no code counted as sent, so one goes now.
                 let retried = try await client.token([("Authorization", "Bearer \(interim)")])

@@ -13,8 +13,13 @@ final class HelperProcess: Sendable {
         self.port = port
     }
 
-    /// Starts `Tests/support/<script>` with `arguments` and waits for its `ready <port>` line.
-    static func start(_ script: String, _ arguments: [String]) throws -> HelperProcess {
+    /// Starts `Tests/support/<script>` with `arguments` and waits for its `ready <port>` line (off Swift's
+    /// concurrency pool: see ``blocking(_:)``).
+    static func start(_ script: String, _ arguments: [String]) async throws -> HelperProcess {
+        try await blocking { try Self.startBlocking(script, arguments) }
+    }
+
+    private static func startBlocking(_ script: String, _ arguments: [String]) throws -> HelperProcess {
         let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("support").appendingPathComponent(script).path
         let process = Process()
@@ -48,18 +53,18 @@ final class HelperProcess: Sendable {
         auth: String? = nil,
         tls: String? = nil,
         implicitTLS: Bool = false
-    ) throws
+    ) async throws
         -> HelperProcess
     {
         var arguments = ["--port", "\(port)", "--mailbox", mailbox]
         if let auth { arguments += ["--auth", auth] }
         if let tls { arguments += ["--tls", tls] + (implicitTLS ? ["--implicit-tls"] : []) }
-        return try self.start("smtp_sink.py", arguments)
+        return try await self.start("smtp_sink.py", arguments)
     }
 
     /// An SMS gateway stand-in logging each POST to `log`; the first `failing` requests answer 500.
-    static func smsGateway(log: String, failing: Int = 0, secret: String? = nil) throws -> HelperProcess {
-        try self.start("sms_receiver.py", ["--log", log, "--fail", "\(failing)"] + (secret.map { ["--secret", $0] } ?? []))
+    static func smsGateway(log: String, failing: Int = 0, secret: String? = nil) async throws -> HelperProcess {
+        try await self.start("sms_receiver.py", ["--log", log, "--fail", "\(failing)"] + (secret.map { ["--secret", $0] } ?? []))
     }
 
     func stop() {

@@ -23,7 +23,7 @@ import Testing
                 let cached = try #require(try await client.login("alice").token)
                 #expect(try await client.info(cached).succeeded)
                 let uncached = try #require(try await client.login("alice").token)
-                try Self.sql(
+                try await Self.sql(
                     world,
                     ["DROP TRIGGER access_token_changed"]
                         + [cached, uncached].map { "UPDATE access_tokens SET expires_at = 0 WHERE token_digest = '\(SecretDigest.sha256($0))'" }
@@ -110,7 +110,7 @@ import Testing
                 for (token, app) in [(bob, "acme"), (mobile, "acme-mobile"), (alice, "acme")] {
                     #expect(try await client.info(token, app: app).succeeded)
                 }
-                try Self.sql(
+                try await Self.sql(
                     world,
                     [
                         "UPDATE users SET disabled_at = 1 WHERE username_key = 'bob'",
@@ -125,7 +125,7 @@ import Testing
                 // Even a statement typed by hand is heard: the trigger logs any change to a token's row.
                 let handled = try #require(try await client.login("Jos\u{e9}").token)
                 #expect(try await client.info(handled).succeeded)
-                try Self.sql(world, ["UPDATE access_tokens SET expires_at = 0 WHERE token_digest = '\(SecretDigest.sha256(handled))'"])
+                try await Self.sql(world, ["UPDATE access_tokens SET expires_at = 0 WHERE token_digest = '\(SecretDigest.sha256(handled))'"])
                 #expect(try await Self.refusedSoon { try await client.info(handled) }, "a hand-typed change")
             }
         }
@@ -230,14 +230,19 @@ import Testing
     /// Runs statements on the world's SQLite file from another process, as the CLI or an operator's `sqlite3`
     /// would: a second connection in this process would share the server's thread pool, and its lock waits could
     /// stall every server of the test run.
-    static func sql(_ world: TestWorld, _ statements: [String]) throws {
+    static func sql(_ world: TestWorld, _ statements: [String]) async throws {
+        let path = world.databasePath
+        try await blocking { try Self.sqlBlocking(path, statements) }
+    }
+
+    private static func sqlBlocking(_ path: String, _ statements: [String]) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments =
             [
                 "python3", "-c",
                 "import sqlite3, sys\nc = sqlite3.connect(sys.argv[1], timeout=30)\nfor s in sys.argv[2:]: c.execute(s)\nc.commit()",
-                world.databasePath,
+                path,
             ] + statements
         try launch(process)
         process.waitUntilExit()
