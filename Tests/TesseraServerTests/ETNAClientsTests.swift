@@ -145,7 +145,7 @@ import Testing
 
     @Test func aBodyThatContradictsAHeaderIsRefusedAndNothingIsChecked() async throws {
         try await TestWorld.with { world in
-            let hasher = CountingBcrypt()
+            let hasher = CountingBcrypt(cost: world.bcryptCost)
             try await world.withServer(hasher: hasher) { client in
                 let before = hasher.count
                 let secret = "a secret that must not be echoed"

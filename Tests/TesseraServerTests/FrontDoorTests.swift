@@ -33,7 +33,7 @@ import Testing
     }
 
     @Test func parallelGuessesNeverGetMoreTriesThanTheLimit() async throws {
-        try await TestWorld.with { world in
+        try await TestWorld.with(bcryptCost: TestWorld.productionCost) { world in
             // No load shedding here: every request must be answered on its merits.
             try await world.withServer(hashingWait: .seconds(60)) { client in
                 let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
@@ -59,7 +59,7 @@ import Testing
     }
 
     @Test func failuresFromManyAddressesLockTheAccountUntilTimeOrUnlock() async throws {
-        try await TestWorld.with { world in
+        try await TestWorld.with(bcryptCost: TestWorld.productionCost) { world in
             try await world.withServer(hashingWait: .seconds(60)) { client in
                 // 100 failures from 20 addresses, 5 each: no single device is throttled, the account is locked.
                 try await withThrowingTaskGroup(of: Void.self) { group in
@@ -115,7 +115,7 @@ import Testing
     }
 
     @Test func sprayingAccountsFromOneAddressGets429BeforeAnyHash() async throws {
-        try await TestWorld.with { world in
+        try await TestWorld.with(bcryptCost: TestWorld.productionCost) { world in
             let hasher = CountingBcrypt()
             try await world.withServer(hasher: hasher) { client in
                 let sprayer = Self.from("198.51.100.66")
@@ -150,7 +150,7 @@ import Testing
     }
 
     @Test func hammeringAThrottledAccountStillEndsIn429() async throws {
-        try await TestWorld.with { world in
+        try await TestWorld.with(bcryptCost: TestWorld.productionCost) { world in
             try await world.withServer(hashingWait: .seconds(60)) { client in
                 let hammer = Self.from("198.51.100.77")
                 var statuses: [Int] = []
@@ -182,7 +182,7 @@ import Testing
     }
 
     @Test func unknownUsersTakeAsLongAsWrongPasswords() async throws {
-        try await TestWorld.with { world in
+        try await TestWorld.with(bcryptCost: TestWorld.productionCost) { world in
             // Hashes on threads of their own: the hashes of tests running alongside (the suite runs in parallel)
             // must not queue in front of some samples and not others. A clean-clone CI run once measured 1.17 with
             // the shared pool.
@@ -271,7 +271,7 @@ import Testing
     }
 
     @Test func aFloodOfLoginsIsShedWith503InsteadOfQueueing() async throws {
-        try await TestWorld.with { world in
+        try await TestWorld.with(bcryptCost: TestWorld.productionCost) { world in
             // A wait bound far below one hash: with one slot per core, most of 24 parallel logins must be shed.
             try await world.withServer(hashingWait: .milliseconds(5)) { client in
                 let answers = try await withThrowingTaskGroup(of: Answer.self) { group in

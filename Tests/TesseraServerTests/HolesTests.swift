@@ -147,7 +147,7 @@ import Testing
     // MARK: Throttling
 
     @Test func layerThreeIsAtomicAndEvery429IsAuditedAndCounted() async throws {
-        try await TestWorld.with { world in
+        try await TestWorld.with(bcryptCost: TestWorld.productionCost) { world in
             let attacker = "198.51.100.200"
             // The address has 5 failures left of its 100, and the account it aims at is locked.
             let database = try await self.database(world)
@@ -187,7 +187,7 @@ import Testing
     }
 
     @Test func noSingleAddressCanTakeTheHashPool() async throws {
-        try await TestWorld.with { world in
+        try await TestWorld.with(bcryptCost: TestWorld.productionCost) { world in
             // One slot on a thread of its own, so a queue forms at once and only this test's hashes are in it; a
             // request may wait 2 s for its turn. Without fair turns the user waits behind the flood's 95 waiting
             // hashes (several seconds); with them, behind about one.

@@ -17,12 +17,20 @@ import Testing
 /// the same `buildApplication` the executable uses.
 struct TestWorld {
     static let password = "correct horse battery staple"
+    /// bcrypt's cost in most tests: real bcrypt, at a sixteenth of the production cost's work. The whole suite
+    /// runs at once on two cores, and at cost 10 its hashes queued behind each other for ten seconds and more:
+    /// a request with two hashes in it (a password change) ran into the client's 20 s timeout.
+    static let testCost: UInt8 = 6
+    /// The cost a server runs at unless told otherwise, for the tests about hashing slots and hash timing.
+    static let productionCost: UInt8 = 10
     /// The web origin acme's browser terminal is served from (acme's only allowed origin).
     static let acmeTerminal = "https://trade.acme.example"
 
     let directory: URL
     let databasePath: String
     let outboxPath: String
+    /// The cost of the seeded users' hashes and of the server's.
+    let bcryptCost: UInt8
     let clock = ManualClock()
     let key = try! ServerKey(bytes: (0..<32).map { UInt8($0) })
     /// App keys by name: `acme` (terminal), `acme-mobile` (same company, other app), `pinco`, `shortco`,
@@ -30,19 +38,20 @@ struct TestWorld {
     var appKeys: [String: String] = [:]
 
     /// Runs `body` with a fresh world and removes its files afterwards, whatever happens.
-    static func with<T>(_ body: (TestWorld) async throws -> T) async throws -> T {
-        let world = try await Self.make()
+    static func with<T>(bcryptCost: UInt8 = Self.testCost, _ body: (TestWorld) async throws -> T) async throws -> T {
+        let world = try await Self.make(bcryptCost: bcryptCost)
         defer { world.removeFiles() }
         return try await body(world)
     }
 
-    static func make() async throws -> TestWorld {
+    static func make(bcryptCost: UInt8 = Self.testCost) async throws -> TestWorld {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tessera-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var world = TestWorld(
             directory: directory,
             databasePath: directory.appendingPathComponent("tessera.sqlite").path,
-            outboxPath: directory.appendingPathComponent("outbox.jsonl").path
+            outboxPath: directory.appendingPathComponent("outbox.jsonl").path,
+            bcryptCost: bcryptCost
         )
         try await world.seed()
         return world
@@ -52,7 +61,7 @@ struct TestWorld {
         let database = try await TesseraDatabase.open(.sqlite(path: self.databasePath), logger: Logger(label: "test"))
         let directory = database.directory
         let now = self.clock.now
-        let hash = try await BcryptPasswordHasher(cost: 10).hash(Self.password)
+        let hash = try await BcryptPasswordHasher(cost: self.bcryptCost).hash(Self.password)
         let secrets = KeyedDigester(key: self.key)
 
         func company(_ name: String, _ policy: CompanyPolicy) async throws -> Company {
@@ -150,6 +159,7 @@ struct TestWorld {
             database: .sqlite(path: self.databasePath),
             outboxPath: self.outboxPath,
             logLevel: logLevel,
+            bcryptCost: self.bcryptCost,
             trustedProxies: [TrustedProxy("127.0.0.1")!, TrustedProxy("::1")!],
             // The shared test client keeps one connection for a whole test, which can sit unused for over a
             // minute on a loaded machine; the connection tests set their own timeouts.
@@ -294,16 +304,28 @@ struct Client: Sendable {
         for (name, value) in headers {
             fields.append(HTTPField(name: HTTPField.Name(name)!, value: value))
         }
-        if let connection = self.ownConnection {
-            let response = try await connection.execute(TestClient.Request(uri, method: method, authority: "localhost", headers: fields))
-            return Answer(
-                status: Int(response.head.status.code),
-                headers: response.head.headerFields,
-                body: String(buffer: response.body ?? ByteBuffer())
-            )
-        }
-        return try await self.client.execute(uri: uri, method: method, headers: fields) { response in
-            Answer(status: Int(response.status.code), headers: response.headers, body: String(buffer: response.body))
+        return try await self.perform(method, uri, fields, body: nil)
+    }
+
+    /// Sends one request on this client's connection; a failure names the request and how long it waited.
+    private func perform(_ method: HTTPRequest.Method, _ uri: String, _ fields: HTTPFields, body: ByteBuffer?) async throws -> Answer {
+        let started = ContinuousClock.now
+        do {
+            if let connection = self.ownConnection {
+                let response = try await connection.execute(
+                    TestClient.Request(uri, method: method, authority: "localhost", headers: fields, body: body)
+                )
+                return Answer(
+                    status: Int(response.head.status.code),
+                    headers: response.head.headerFields,
+                    body: String(buffer: response.body ?? ByteBuffer())
+                )
+            }
+            return try await self.client.execute(uri: uri, method: method, headers: fields, body: body) { response in
+                Answer(status: Int(response.status.code), headers: response.headers, body: String(buffer: response.body))
+            }
+        } catch {
+            throw RequestFailure(request: "\(method) \(uri)", waited: ContinuousClock.now - started, error: error)
         }
     }
 
@@ -350,19 +372,7 @@ struct Client: Sendable {
         if let bearer { fields.append(HTTPField(name: .authorization, value: "Bearer \(bearer)")) }
         for (name, value) in extra { fields.append(HTTPField(name: HTTPField.Name(name)!, value: value)) }
         let data = try JSONSerialization.data(withJSONObject: body)
-        if let connection = self.ownConnection {
-            let response = try await connection.execute(
-                TestClient.Request(uri, method: method, authority: "localhost", headers: fields, body: ByteBuffer(bytes: data))
-            )
-            return Answer(
-                status: Int(response.head.status.code),
-                headers: response.head.headerFields,
-                body: String(buffer: response.body ?? ByteBuffer())
-            )
-        }
-        return try await self.client.execute(uri: uri, method: method, headers: fields, body: ByteBuffer(bytes: data)) { response in
-            Answer(status: Int(response.status.code), headers: response.headers, body: String(buffer: response.body))
-        }
+        return try await self.perform(method, uri, fields, body: ByteBuffer(bytes: data))
     }
 
     /// `POST /token/introspect` as a resource server (`resource`), with a form body.
@@ -374,9 +384,7 @@ struct Client: Sendable {
         fields.append(HTTPField(name: .authorization, value: "Basic \(basic)"))
         fields.append(HTTPField(name: .contentType, value: "application/x-www-form-urlencoded"))
         let body = "token=" + (token.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
-        return try await self.client.execute(uri: "/token/introspect", method: .post, headers: fields, body: ByteBuffer(string: body)) {
-            Answer(status: Int($0.status.code), headers: $0.headers, body: String(buffer: $0.body))
-        }
+        return try await self.perform(.post, "/token/introspect", fields, body: ByteBuffer(string: body))
     }
 
     /// `GET /v1.0/users/@me/info` with a bearer token.
@@ -387,6 +395,15 @@ struct Client: Sendable {
     }
 }
 
+/// A request of the test client that got no answer: which one, after how long, and why.
+struct RequestFailure: Error, CustomStringConvertible {
+    let request: String
+    let waited: Duration
+    let error: any Error
+
+    var description: String { "\(self.request) got no answer after \(self.waited): \(self.error)" }
+}
+
 /// Real bcrypt, counted: proves where no hash ran.
 final class CountingBcrypt: PasswordHasher {
     private let bcrypt: BcryptPasswordHasher
@@ -395,6 +412,7 @@ final class CountingBcrypt: PasswordHasher {
     /// `ownThreads`: hash on threads of its own, so the hashes of other tests running at the same time do not
     /// queue in front of these.
     init(
+        cost: UInt8 = TestWorld.productionCost,
         maximumConcurrent: Int = System.coreCount,
         maximumWait: Duration = .seconds(60),
         perAddress: Int = BcryptPasswordHasher.defaultPerAddress,
@@ -406,7 +424,7 @@ final class CountingBcrypt: PasswordHasher {
             return pool
         }
         self.bcrypt = BcryptPasswordHasher(
-            cost: 10,
+            cost: cost,
             maximumConcurrent: maximumConcurrent,
             maximumWait: maximumWait,
             perAddress: perAddress,
