@@ -72,7 +72,11 @@ public func buildRouter(
     }
 
     // The API: under each base path it is served on.
-    let token = TokenController(login: LoginService(stores: stores, environment: environment), metrics: metrics)
+    let token = TokenController(
+        login: LoginService(stores: stores, environment: environment),
+        refresh: RefreshService(stores: stores, environment: environment),
+        metrics: metrics
+    )
     let credentials = CredentialController(credentials: CredentialService(stores: stores, environment: environment))
     let authenticators = AuthenticatorController(
         authenticators: AuthenticatorService(
@@ -84,7 +88,12 @@ public func buildRouter(
     )
     let sessions = SessionController(
         sessions: SessionService(accessTokens: stores.accessTokens, audit: stores.audit, clock: configuration.clock),
-        introspection: IntrospectionService(directory: stores.directory, accessTokens: stores.accessTokens, clock: configuration.clock)
+        introspection: IntrospectionService(
+            directory: stores.directory,
+            accessTokens: stores.accessTokens,
+            refreshTokens: stores.refreshTokens,
+            clock: configuration.clock
+        )
     )
     let apps = AppResolver(directory: stores.directory)
     for base in configuration.basePaths {

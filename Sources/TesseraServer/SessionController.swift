@@ -77,7 +77,13 @@ struct SessionController: Sendable {
         // RFC 7662 sends a form; a JSON object is read too.
         let token = try await RequestFields.read(request, assuming: .form).string("token")
         guard let token, let found = try await self.introspection.introspect(token, for: app) else {
-            return Wire.json(.ok, JSONText.object(["active": .bool(false)]))
+            // A refresh token is named as one, and never active: it does not open the API.
+            var isRefresh = false
+            if let token { isRefresh = try await self.introspection.isUsableRefreshToken(token, for: app) }
+            return Wire.json(
+                .ok,
+                JSONText.object(["active": .bool(false), "token_type": isRefresh ? .string("refresh_token") : .omit])
+            )
         }
         return Wire.json(
             .ok,

@@ -6,6 +6,7 @@ import TesseraCore
 /// `POST /token`: reads the credentials, runs the login flow, writes the outcome. No policy lives here.
 struct TokenController: Sendable {
     let login: LoginService
+    let refresh: RefreshService
     let metrics: TesseraMetrics
 
     func addRoutes(to routes: RouteGroups) {
@@ -22,8 +23,19 @@ struct TokenController: Sendable {
             pin: credentials.pin,
             interimToken: BearerToken.parse(request.credential(.authorization))
         )
+        if credentials.refreshToken != nil, loginRequest != LoginRequest() {
+            // A refresh is a grant of its own: with credentials beside it, which one was meant is a guess.
+            throw WireRefusal(
+                Wire.json(.badRequest, JSONText.object(["error": .string("send RefreshToken alone, without credentials or a bearer")]))
+            )
+        }
         do {
-            let outcome = try await self.login.login(loginRequest, app: app, origin: context.origin)
+            let outcome =
+                if let refreshToken = credentials.refreshToken {
+                    try await self.refresh.refresh(refreshToken, app: app, origin: context.origin)
+                } else {
+                    try await self.login.login(loginRequest, app: app, origin: context.origin)
+                }
             context.logger.info(
                 "token request",
                 metadata: ["company": "\(app.company.id)", "app": "\(app.appKey.id)", "outcome": "\(Self.describe(outcome))"]
@@ -78,6 +90,8 @@ struct LoginCredentials {
     var password: String?
     var verificationCode: String?
     var pin: String?
+    /// A refresh token to exchange (companies with refresh tokens only).
+    var refreshToken: String?
 
     static func read(_ request: Request) async throws -> LoginCredentials {
         let body = try await RequestFields.read(request, assuming: .form)
@@ -101,7 +115,8 @@ struct LoginCredentials {
             username: try value(.username, "Username"),
             password: try value(.password, "Password"),
             verificationCode: try value(.verificationCode, "VerificationCode"),
-            pin: try value(.pinCode, "PinCode")
+            pin: try value(.pinCode, "PinCode"),
+            refreshToken: try value(.refreshToken, "RefreshToken")
         )
     }
 }

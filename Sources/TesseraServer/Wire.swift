@@ -25,8 +25,14 @@ enum Wire {
     /// `/token`'s answer for an outcome of the flow; `throttle` is how the app key's company answers layer 3.
     static func token(_ outcome: LoginOutcome, throttle: ThrottleAnswer = .tooManyRequests) -> Response {
         switch outcome {
-        case .succeeded(let token):
-            return Self.json(.ok, JSONText.object(["State": .string("Succeeded"), "Token": .string(token)]))
+        case .succeeded(let token, let refreshToken):
+            // `RefreshToken` only for the companies that opted in: ETNA's answer is exactly State and Token.
+            return Self.json(
+                .ok,
+                JSONText.object([
+                    "State": .string("Succeeded"), "Token": .string(token), "RefreshToken": refreshToken.map { .string($0) } ?? .omit,
+                ])
+            )
         case .expecting(let step, let reason, let token, let hint):
             // The contract's keys; a ticket in ETNA's `ConfirmationToken` too; at the PIN step the user's security
             // image and phrase in ETNA's `Image` and `PersonalPhrase`, and in Tessera's older `SecurityImage`.
@@ -149,6 +155,7 @@ extension HTTPField.Name {
     static let password = Self("Password")!
     static let verificationCode = Self("VerificationCode")!
     static let pinCode = Self("PinCode")!
+    static let refreshToken = Self("RefreshToken")!
     static let xForwardedFor = Self("X-Forwarded-For")!
 }
 

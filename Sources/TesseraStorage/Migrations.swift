@@ -302,6 +302,30 @@ enum Migrations {
             ]
         ),
         Self.tokenRevocations,
+        Step(
+            version: 10,
+            statements: [
+                // Refresh tokens, for the companies that opt in (NULL: none).
+                "ALTER TABLE companies ADD COLUMN refresh_ttl INTEGER",
+                "ALTER TABLE companies ADD COLUMN session_max_age INTEGER",
+                """
+                CREATE TABLE refresh_tokens (
+                    token_digest TEXT PRIMARY KEY,
+                    session_id TEXT NOT NULL,
+                    user_id INTEGER NOT NULL REFERENCES users(id),
+                    app_key_id INTEGER NOT NULL REFERENCES app_keys(id),
+                    company_id INTEGER NOT NULL REFERENCES companies(id),
+                    session_started_at INTEGER NOT NULL,
+                    issued_at INTEGER NOT NULL,
+                    expires_at INTEGER NOT NULL,
+                    spent_at INTEGER,
+                    revoked_at INTEGER
+                )
+                """,
+                "CREATE INDEX refresh_tokens_session ON refresh_tokens (session_id)",
+                "CREATE INDEX refresh_tokens_expiry ON refresh_tokens (expires_at)",
+            ]
+        ),
     ]
 
     static var latestVersion: Int { steps.last?.version ?? 0 }

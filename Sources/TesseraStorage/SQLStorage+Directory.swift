@@ -6,7 +6,8 @@ extension SQLStorage: DirectoryStore {
     static let policyColumns = [
         "require_2fa", "require_pin", "token_ttl", "device_failure_limit", "device_window", "account_failure_limit",
         "account_window", "account_lock_duration", "address_failure_limit", "address_window", "password_min_length",
-        "password_max_age_days", "revoke_sessions_on_change", "throttle_answer", "browser_origins",
+        "password_max_age_days", "revoke_sessions_on_change", "throttle_answer", "browser_origins", "refresh_ttl",
+        "session_max_age",
     ]
 
     static func policyBinds(_ policy: CompanyPolicy) -> [SQLBind] {
@@ -19,6 +20,7 @@ extension SQLStorage: DirectoryStore {
             policy.passwords.maximumAgeDays.map { .integer($0) } ?? .null,
             .integer(policy.passwords.revokeSessionsOnChange ? 1 : 0), .text(policy.throttleAnswer.rawValue),
             .text(policy.browserOrigins.joined(separator: " ")),
+            policy.refresh.map { .integer($0.lifetime) } ?? .null, policy.refresh.map { .integer($0.sessionMaxAge) } ?? .null,
         ]
     }
 
@@ -287,7 +289,13 @@ extension SQLStorage: DirectoryStore {
                 ),
                 // An answer this build does not know (written by a newer one) falls back to HTTP's own.
                 throttleAnswer: ThrottleAnswer(rawValue: row.string("throttle_answer")) ?? .tooManyRequests,
-                browserOrigins: row.string("browser_origins").split(separator: " ").map(String.init)
+                browserOrigins: row.string("browser_origins").split(separator: " ").map(String.init),
+                refresh: row.optionalInt("refresh_ttl").map { lifetime in
+                    RefreshPolicy(
+                        lifetime: Int(lifetime),
+                        sessionMaxAge: row.optionalInt("session_max_age").map { Int($0) } ?? RefreshPolicy.defaultSessionMaxAge
+                    )
+                }
             )
         )
     }

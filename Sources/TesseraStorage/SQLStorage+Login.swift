@@ -67,6 +67,7 @@ extension SQLStorage: LoginTransactionStore {
 
     public func purgeExpired(before now: Date) async throws -> Int {
         try await self.write("DELETE FROM reset_codes WHERE expires_at <= ?", [SQLBind(now)])
+        try await self.write("DELETE FROM refresh_tokens WHERE expires_at <= ?", [SQLBind(now)])
         return try await self.write("DELETE FROM login_transactions WHERE expires_at < ? RETURNING 1", [SQLBind(now)]).count
     }
 }

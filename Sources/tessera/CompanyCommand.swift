@@ -74,6 +74,12 @@ struct CompanyCommand: AsyncParsableCommand {
                 ("on change", policy.passwords.revokeSessionsOnChange ? "end other sessions" : "keep other sessions"),
                 ("throttled", policy.throttleAnswer == .etna ? "401 Too many login requests (etna)" : "429 Too many attempts"),
                 ("browsers", policy.browserOrigins.isEmpty ? "none" : policy.browserOrigins.joined(separator: " ")),
+                (
+                    "refresh",
+                    policy.refresh.map {
+                        "tokens live \(TimeSpan.describe($0.lifetime)), sessions at most \(TimeSpan.describe($0.sessionMaxAge))"
+                    } ?? "off"
+                ),
             ]
             for (label, value) in rows {
                 print("\(label):".padding(toLength: 12, withPad: " ", startingAt: 0) + value)
@@ -137,6 +143,15 @@ struct PolicyOptions: ParsableArguments {
     @Flag(name: .customLong("no-cors-origins"), help: "Allow no browser origin (on update: clear the list).")
     var clearBrowserOrigins = false
 
+    @Flag(inversion: .prefixedNo, help: "Answer each login with a RefreshToken too, exchanged once at POST /token (default: off, ETNA's answer).")
+    var refreshTokens: Bool?
+
+    @Option(help: "How long a refresh token can be used: seconds, or a number with m, h or d (1m to 365d; default 30d).")
+    var refreshTtl: TimeSpan?
+
+    @Option(help: "How long after the login refreshes may carry a session (at least --refresh-ttl, at most 365d; default 90d).")
+    var sessionMaxAge: TimeSpan?
+
     func apply(to policy: inout CompanyPolicy) throws {
         if let value = self.requireTwoFactor { policy.requireTwoFactor = value }
         if let value = self.requirePin { policy.requirePin = value }
@@ -148,6 +163,15 @@ struct PolicyOptions: ParsableArguments {
         if let value = self.maxFailuresPerAccount { policy.lockout.accountFailureLimit = value }
         if let value = self.maxFailuresPerAddress { policy.lockout.addressFailureLimit = value }
         if let value = self.throttleAnswer { policy.throttleAnswer = value }
+        if let value = self.refreshTokens { policy.refresh = value ? (policy.refresh ?? RefreshPolicy()) : nil }
+        if self.refreshTtl != nil || self.sessionMaxAge != nil {
+            guard var refresh = policy.refresh else {
+                throw ValidationError("--refresh-ttl and --session-max-age need refresh tokens on (--refresh-tokens)")
+            }
+            if let value = self.refreshTtl { refresh.lifetime = value.seconds }
+            if let value = self.sessionMaxAge { refresh.sessionMaxAge = value.seconds }
+            policy.refresh = refresh
+        }
         if self.clearBrowserOrigins { policy.browserOrigins = [] }
         if !self.browserOrigins.isEmpty {
             var origins: [String] = []
@@ -161,6 +185,28 @@ struct PolicyOptions: ParsableArguments {
 }
 
 extension ThrottleAnswer: ExpressibleByArgument {}
+
+/// A length of time on the command line: `3600`, `3600s`, `90m`, `12h`, `30d`.
+struct TimeSpan: ExpressibleByArgument {
+    var seconds: Int
+
+    init?(argument: String) {
+        let units: [Character: Int] = ["s": 1, "m": 60, "h": 3600, "d": 86_400]
+        let (digits, unit) = argument.last.flatMap { units[$0] }.map { (argument.dropLast(), $0) } ?? (Substring(argument), 1)
+        guard !digits.isEmpty, digits.allSatisfy(\.isASCII), let count = Int(digits), count >= 0, count <= Int(Int32.max) else {
+            return nil
+        }
+        self.seconds = count * unit
+    }
+
+    /// `30d`, `12h`, `90m` or `45s`: the largest unit that divides it.
+    static func describe(_ seconds: Int) -> String {
+        for (unit, size) in [("d", 86_400), ("h", 3600), ("m", 60)] where seconds % size == 0 && seconds > 0 {
+            return "\(seconds / size)\(unit)"
+        }
+        return "\(seconds)s"
+    }
+}
 
 func describe(_ policy: CompanyPolicy) -> String {
     "2-FA \(policy.requireTwoFactor ? "required" : "per user"), PIN \(policy.requirePin ? "required" : "not required"), "

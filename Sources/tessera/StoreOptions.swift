@@ -95,6 +95,8 @@ struct StoreOptions: ParsableArguments {
         case .role: "--role"
         case .corsOrigin: "--cors-origin"
         case .throttleAnswer: "--throttle-answer"
+        case .refreshLifetime: "--refresh-ttl"
+        case .sessionMaxAge: "--session-max-age"
         }
     }
 }

@@ -108,6 +108,26 @@ import FoundationNetworking
         self.expectFailure(try await self.tessera(["company", "create", "y", "--token-ttl", "90000"]), mentioning: "--token-ttl")
     }
 
+    @Test func refreshTokensAreOptInPerCompany() async throws {
+        defer { self.cleanUp() }
+        try await self.tessera(["company", "create", "acme"])
+        #expect(try await self.tessera(["company", "show", "acme"]).stdout.contains("refresh:    off"))
+        self.expectFailure(try await self.tessera(["company", "update", "acme", "--refresh-ttl", "1h"]), mentioning: "--refresh-tokens")
+        let updated = try await self.tessera(["company", "update", "acme", "--refresh-tokens", "--refresh-ttl", "12h", "--session-max-age", "7d"])
+        #expect(updated.status == 0, "\(updated.stderr)")
+        let shown = try await self.tessera(["company", "show", "acme"]).stdout
+        #expect(shown.contains("tokens live 12h, sessions at most 7d"), "\(shown)")
+        self.expectFailure(
+            try await self.tessera(["company", "update", "acme", "--session-max-age", "1h"]),
+            mentioning: "--session-max-age must be at least --refresh-ttl"
+        )
+        self.expectFailure(try await self.tessera(["company", "update", "acme", "--refresh-ttl", "400d"]), mentioning: "--refresh-ttl")
+        self.expectFailure(try await self.tessera(["company", "update", "acme", "--refresh-ttl", "soon"]), mentioning: "--refresh-ttl")
+        #expect(try await self.tessera(["audit", "list"]).stdout.contains("refreshLifetime: off → 43200"))
+        #expect(try await self.tessera(["company", "update", "acme", "--no-refresh-tokens"]).status == 0)
+        #expect(try await self.tessera(["company", "show", "acme"]).stdout.contains("refresh:    off"))
+    }
+
     @Test func appCreatePrintsTheKeyOnceAndStoresOnlyItsHash() async throws {
         defer { self.cleanUp() }
         try await self.tessera(["company", "create", "acme"])

@@ -88,6 +88,38 @@ import FoundationNetworking
         }
     }
 
+    @Test func aRefreshOnOneNodeAndAReuseOnTheOtherEndTheSession() async throws {
+        defer { try? FileManager.default.removeItem(at: self.directory) }
+        try await TestDatabase.with(.postgres) { database in
+            try await withCleanup { cleanup in
+                let appKey = try await self.seed(database.argument, maxFailuresPerDevice: 10)
+                try await Self.check(
+                    Self.tessera(["company", "update", "acme", "--refresh-tokens", "--database", database.argument], key: self.key)
+                )
+                let a = try await Node.start(database: database.argument, key: self.key, outbox: self.outbox("a"))
+                cleanup.add { await a.stop() }
+                let b = try await Node.start(database: database.argument, key: self.key, outbox: self.outbox("b"))
+                cleanup.add { await b.stop() }
+
+                let login = try await a.login(appKey, "ann")
+                let first = try #require(login.json["RefreshToken"] as? String, "\(login.body)")
+                let refreshed = try await a.send("POST", "/token", ["Et-App-Key": appKey, "RefreshToken": first])
+                #expect(refreshed.status == 200, "\(refreshed.body)")
+                let newest = try #require(refreshed.json["Token"] as? String)
+                #expect(try await b.info(appKey, newest).status == 200)
+                // The spent token, on the other node: a reuse, and the session ends on both.
+                let reused = try await b.send("POST", "/token", ["Et-App-Key": appKey, "RefreshToken": first])
+                #expect(reused.status == 401 && reused.body.contains("Invalid refresh token"), "\(reused.body)")
+                #expect(try await a.info(appKey, newest).status == 401)
+                #expect(try await b.info(appKey, newest).status == 401)
+                let next = try #require(refreshed.json["RefreshToken"] as? String)
+                #expect(try await a.send("POST", "/token", ["Et-App-Key": appKey, "RefreshToken": next]).status == 401)
+                let audit = try await Self.check(Self.tessera(["audit", "list", "--database", database.argument], key: self.key))
+                #expect(audit.stdout.contains("token.reuse_detected"), "\(audit.stdout)")
+            }
+        }
+    }
+
     // MARK: Outage
 
     @Test func anOutageIsAnswered503AndHealsWithoutARestart() async throws {

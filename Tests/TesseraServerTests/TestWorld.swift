@@ -133,6 +133,20 @@ struct TestWorld {
         try await app("keepco", keepco)
         _ = try await user("kim", keepco)
 
+        // Refresh tokens: each lives an hour, a session at most two.
+        let refco = try await company(
+            "refco",
+            CompanyPolicy(tokenLifetime: 600, refresh: RefreshPolicy(lifetime: 3600, sessionMaxAge: 7200))
+        )
+        try await app("refco", refco)
+        try await app("refco-resource", refco)
+        let refcoSecret = SecureRandom().token()
+        let refcoResource = try #require(try await directory.app(digest: SecretDigest.sha256(self.appKeys["refco-resource"]!)))
+        try await directory.setIntrospectionSecret(appKeyID: refcoResource.appKey.id, digest: SecretDigest.sha256(refcoSecret))
+        self.appKeys["refco-resource-secret"] = refcoSecret
+        _ = try await user("rita", refco)
+        _ = try await user("rob", refco, twoFactor: .email)
+
         let otherco = try await company("otherco", CompanyPolicy(requireTwoFactor: true))
         try await app("otherco", otherco)
         try await app("otherco-resource", otherco)

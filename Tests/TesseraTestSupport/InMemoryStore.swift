@@ -5,7 +5,7 @@ import TesseraStorage
 /// Every store of the core in memory, behaving as the SQL stores do: the storage contract suites run against it
 /// as they run against SQLite and PostgreSQL, so the fake behind the core's unit tests cannot drift from them.
 public actor InMemoryStore: DirectoryStore, LoginTransactionStore, AccessTokenStore, TicketStore, AttemptStore, AuditLog,
-    ResetCodeStore, MessageQueue
+    ResetCodeStore, MessageQueue, RefreshTokenStore
 {
     public private(set) var failures: [LoginAttempt] = []
     public private(set) var auditEvents: [AuditEvent] = []
@@ -20,6 +20,7 @@ public actor InMemoryStore: DirectoryStore, LoginTransactionStore, AccessTokenSt
     var resetCodes: [String: ResetCode] = [:]
     var settings: [String: String] = [:]
     var resetWindows: [String: Date] = [:]
+    var refreshTokensByDigest: [String: RefreshTokenRecord] = [:]
     public private(set) var queue: [Int64: (message: NewQueuedMessage, attempts: Int, due: Date, leasedUntil: Date?)] = [:]
     private var nextIDs: [String: Int64] = [:]
 
@@ -58,7 +59,7 @@ public actor InMemoryStore: DirectoryStore, LoginTransactionStore, AccessTokenSt
     }
 
     /// Times are stored to the millisecond, as the SQL stores keep them.
-    private static func stored(_ date: Date) -> Date {
+    static func stored(_ date: Date) -> Date {
         Date(timeIntervalSince1970: (date.timeIntervalSince1970 * 1000).rounded() / 1000)
     }
 
@@ -232,6 +233,7 @@ public actor InMemoryStore: DirectoryStore, LoginTransactionStore, AccessTokenSt
 
     public func purgeExpired(before now: Date) async throws -> Int {
         self.resetCodes = self.resetCodes.filter { $0.value.expiresAt > now }
+        self.refreshTokensByDigest = self.refreshTokensByDigest.filter { $0.value.expiresAt > now }
         let expired = self.transactions.values.filter { $0.expiresAt < now }
         for transaction in expired { self.transactions[transaction.id] = nil }
         return expired.count

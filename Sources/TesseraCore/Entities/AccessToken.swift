@@ -64,4 +64,36 @@ public struct IssuedAccessToken: Sendable, Equatable {
         self.token = token
         self.record = record
     }
+
+    /// A new access token of the session `sessionID`: it lives the company's token lifetime, and never past the
+    /// session's maximum age when the company has refresh tokens.
+    static func mint(
+        _ token: String,
+        sessionID: String,
+        userID: Int64,
+        app: ResolvedApp,
+        sessionStartedAt: Date,
+        now: Date
+    )
+        -> IssuedAccessToken
+    {
+        let policy = app.company.policy
+        let lifetime = min(max(policy.tokenLifetime, 1), CompanyPolicy.maximumTokenLifetime)
+        var expiresAt = now.addingTimeInterval(TimeInterval(lifetime))
+        if let refresh = policy.refresh {
+            expiresAt = min(expiresAt, sessionStartedAt.addingTimeInterval(TimeInterval(refresh.sessionMaxAge)))
+        }
+        return IssuedAccessToken(
+            token: token,
+            record: AccessTokenRecord(
+                digest: SecretDigest.sha256(token),
+                userID: userID,
+                appKeyID: app.appKey.id,
+                companyID: app.company.id,
+                issuedAt: now,
+                expiresAt: expiresAt,
+                sessionID: sessionID
+            )
+        )
+    }
 }

@@ -33,6 +33,9 @@ public struct CompanyPolicy: Sendable, Equatable {
     /// The web origins (`https://trade.example.com`) whose pages may call the API with this company's app keys
     /// from a browser (CORS), normalised by ``CompanyPolicy/normalizedOrigin(_:)``. Empty: none.
     public var browserOrigins: [String]
+    /// Refresh tokens beside each access token, and how long they and a session last; `nil` (the default): none,
+    /// the ETNA contract as it is.
+    public var refresh: RefreshPolicy?
 
     public init(
         requireTwoFactor: Bool = false,
@@ -41,7 +44,8 @@ public struct CompanyPolicy: Sendable, Equatable {
         lockout: LockoutPolicy = LockoutPolicy(),
         passwords: PasswordPolicy = PasswordPolicy(),
         throttleAnswer: ThrottleAnswer = .tooManyRequests,
-        browserOrigins: [String] = []
+        browserOrigins: [String] = [],
+        refresh: RefreshPolicy? = nil
     ) {
         self.requireTwoFactor = requireTwoFactor
         self.requirePin = requirePin
@@ -50,6 +54,25 @@ public struct CompanyPolicy: Sendable, Equatable {
         self.passwords = passwords
         self.throttleAnswer = throttleAnswer
         self.browserOrigins = browserOrigins
+        self.refresh = refresh
+    }
+}
+
+/// How long a refresh token and a refreshed session live.
+public struct RefreshPolicy: Sendable, Equatable {
+    public static let defaultLifetime = 30 * 86_400
+    public static let defaultSessionMaxAge = 90 * 86_400
+    /// The longest a refresh token or a session may be set to live: a year.
+    public static let maximumAge = 365 * 86_400
+
+    /// Seconds a refresh token can be used after it was issued.
+    public var lifetime: Int
+    /// Seconds from the login (not its last refresh) after which no refresh extends the session.
+    public var sessionMaxAge: Int
+
+    public init(lifetime: Int = Self.defaultLifetime, sessionMaxAge: Int = Self.defaultSessionMaxAge) {
+        self.lifetime = lifetime
+        self.sessionMaxAge = sessionMaxAge
     }
 }
 

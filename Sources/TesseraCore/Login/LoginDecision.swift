@@ -16,6 +16,8 @@ public struct LoginDecision: Sendable, Equatable {
     public var message: OutgoingMessage?
     /// The access token to store before answering `200`.
     public var accessToken: IssuedAccessToken?
+    /// Its refresh token, stored right after it, when the company has refresh tokens.
+    public var refreshToken: IssuedRefreshToken?
     /// A single-purpose ticket to store before answering.
     public var ticket: Ticket?
     /// A wrong code, PIN or resent password: counts against the account like a wrong password.

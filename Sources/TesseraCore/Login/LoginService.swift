@@ -130,6 +130,9 @@ public struct LoginService: Sendable {
             record.userAgent = origin.userAgent
             guard try await self.stores.accessTokens.insert(record) else { throw LoginServiceError.appKeyRevoked }
         }
+        if let refresh = decision.refreshToken {
+            guard try await self.stores.refreshTokens.insert(refresh.record) else { throw LoginServiceError.appKeyRevoked }
+        }
         if let message = decision.message {
             do {
                 try await self.environment.sender.send(message)

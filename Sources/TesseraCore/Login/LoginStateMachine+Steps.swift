@@ -147,20 +147,23 @@ extension LoginStateMachine {
         }
 
         let token = self.generator.token()
-        let lifetime = min(max(self.app.company.policy.tokenLifetime, 1), CompanyPolicy.maximumTokenLifetime)
-        let issued = IssuedAccessToken(
-            token: token,
-            record: AccessTokenRecord(
-                digest: SecretDigest.sha256(token),
+        let sessionID = AccessTokenRecord.sessionID(of: token)
+        let issued = IssuedAccessToken.mint(token, sessionID: sessionID, userID: user.id, app: self.app, sessionStartedAt: now, now: now)
+        // A company that opted into refresh tokens gets one beside the access token; the others, ETNA's answer.
+        let refresh = self.app.company.policy.refresh.map { policy in
+            IssuedRefreshToken.mint(
+                self.generator.token(),
+                sessionID: sessionID,
                 userID: user.id,
-                appKeyID: self.app.appKey.id,
-                companyID: self.app.company.id,
-                issuedAt: now,
-                expiresAt: now.addingTimeInterval(TimeInterval(lifetime)),
-                sessionID: AccessTokenRecord.sessionID(of: token)
+                app: self.app,
+                sessionStartedAt: now,
+                now: now,
+                policy: policy
             )
-        )
-        return self.finish(step.end(.succeeded(token: token), accessToken: issued))
+        }
+        var decision = step.end(.succeeded(token: token, refreshToken: refresh?.token), accessToken: issued)
+        decision.refreshToken = refresh
+        return self.finish(decision)
     }
 
     /// A new single-purpose ticket for the user: the token for the client and the record to store.

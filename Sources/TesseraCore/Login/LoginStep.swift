@@ -19,6 +19,8 @@ public enum LoginReason: String, Sendable, Equatable {
     case noDeliveryChannel = "No channel to send the verification code"
     case tooManyAttempts = "Too many attempts"
     case passwordExpired = "Your Password has expired and must be changed"
+    /// A Tessera extension: the refresh token is unknown, spent, expired, or its session ended.
+    case invalidRefreshToken = "Invalid refresh token"
 }
 
 /// What the PIN step shows the user so they know the server is theirs: the image and phrase they chose.
@@ -40,8 +42,8 @@ public struct PinHint: Sendable, Equatable {
 
 /// What `/token` answers, before it is put on the wire.
 public enum LoginOutcome: Sendable, Equatable {
-    /// Every required step passed: an access token.
-    case succeeded(token: String)
+    /// Every required step passed: an access token, and a refresh token when the company has them.
+    case succeeded(token: String, refreshToken: String? = nil)
     /// The flow waits for `step`; `token` is the interim token (or a single-purpose ticket) to send back. At the PIN
     /// step, `hint` carries the user's security image and phrase.
     case expecting(step: LoginStep, reason: LoginReason, token: String, hint: PinHint? = nil)

@@ -28,6 +28,17 @@ extension CompanyPolicy {
         guard (Self.minimumPasswordLength...PasswordPolicy.maximumLength).contains(self.passwords.minimumLength) else {
             throw OperatorError(.invalid, "\(.passwordMinLength) must be between \(Self.minimumPasswordLength) and \(PasswordPolicy.maximumLength)")
         }
+        if let refresh = self.refresh {
+            guard (60...RefreshPolicy.maximumAge).contains(refresh.lifetime) else {
+                throw OperatorError(.invalid, "\(.refreshLifetime) must be between 1 minute and \(RefreshPolicy.maximumAge / 86_400) days")
+            }
+            guard (refresh.lifetime...RefreshPolicy.maximumAge).contains(refresh.sessionMaxAge) else {
+                throw OperatorError(
+                    .invalid,
+                    "\(.sessionMaxAge) must be at least \(.refreshLifetime) and at most \(RefreshPolicy.maximumAge / 86_400) days"
+                )
+            }
+        }
         guard self.browserOrigins.count <= Self.maximumBrowserOrigins else {
             throw OperatorError(.invalid, "a company allows at most \(Self.maximumBrowserOrigins) of \(.corsOrigin)")
         }
@@ -79,6 +90,8 @@ extension CompanyPolicy {
             ),
             ("revokeSessionsOnChange", "\(self.passwords.revokeSessionsOnChange)", "\(other.passwords.revokeSessionsOnChange)"),
             ("throttleAnswer", self.throttleAnswer.rawValue, other.throttleAnswer.rawValue),
+            ("refreshLifetime", self.refresh.map { "\($0.lifetime)" } ?? "off", other.refresh.map { "\($0.lifetime)" } ?? "off"),
+            ("sessionMaxAge", self.refresh.map { "\($0.sessionMaxAge)" } ?? "off", other.refresh.map { "\($0.sessionMaxAge)" } ?? "off"),
             (
                 "browserOrigins", self.browserOrigins.isEmpty ? "none" : self.browserOrigins.joined(separator: " "),
                 other.browserOrigins.isEmpty ? "none" : other.browserOrigins.joined(separator: " ")

@@ -24,7 +24,7 @@ public struct OperatorError: Error, Equatable, CustomStringConvertible {
     public enum Field: String, Sendable, Equatable, CaseIterable {
         case company, companyName, tokenLifetime, pairFailureLimit, accountFailureLimit, addressFailureLimit
         case passwordMaxAge, passwordMinLength, appName, appKey, username, password, email, phone, twoFactor, pin
-        case secretQuestion, secretAnswer, session, user, role, corsOrigin, throttleAnswer
+        case secretQuestion, secretAnswer, session, user, role, corsOrigin, throttleAnswer, refreshLifetime, sessionMaxAge
     }
 
     /// A piece of a message: words, or the name of a field.

@@ -10,6 +10,10 @@ public enum AuditKind: String, Sendable, CaseIterable {
     case accountUnlocked = "account.unlocked"
     case codeSent = "code.sent"
     case tokenIssued = "token.issued"
+    /// A refresh token was exchanged for a new access and refresh token.
+    case tokenRefreshed = "token.refreshed"
+    /// A spent refresh token came back: its whole session was ended.
+    case tokenReuseDetected = "token.reuse_detected"
     case companyCreated = "company.created"
     case companyUpdated = "company.updated"
     case appKeyCreated = "app.created"

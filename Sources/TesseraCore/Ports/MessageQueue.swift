@@ -8,6 +8,8 @@ public enum NoticeReason: String, Sendable, Equatable, CaseIterable {
     case passwordChanged = "password-changed"
     /// The PIN was set or changed.
     case pinChanged = "pin-changed"
+    /// A spent refresh token was presented again: the session was ended, as it may have been stolen.
+    case refreshTokenReused = "refresh-token-reused"
 }
 
 /// What a queued message asks for. Nothing secret is ever queued: a reset code is drawn when the message is

@@ -110,6 +110,31 @@ public protocol LoginTransactionStore: Sendable {
     func purgeExpired(before now: Date) async throws -> Int
 }
 
+/// Refresh tokens, by digest. A refresh token is exchanged once: ``spend(digest:appKeyID:at:)`` is atomic, so of two
+/// requests with the same token one gets the new pair and the other gives the family away.
+public protocol RefreshTokenStore: Sendable {
+    /// Stores the record durably before it returns — only while its app key is live (`false`: nothing stored).
+    func insert(_ record: RefreshTokenRecord) async throws -> Bool
+    func refreshToken(digest: String) async throws -> RefreshTokenRecord?
+    /// Marks the token of this app spent at `at` if it was not yet: ``RefreshSpend/spent(_:)`` with the record
+    /// (spent now); ``RefreshSpend/alreadySpent(_:)`` when it had been spent before; `nil` when there is no such
+    /// token of this app.
+    func spend(digest: String, appKeyID: Int64, at: Date) async throws -> RefreshSpend?
+    /// Revokes every refresh token of the session; returns how many were live.
+    func revokeRefreshTokens(sessionID: String, at: Date) async throws -> Int
+    /// Whether the session was ended: an access token of it revoked (a logout, a session revoke, a password
+    /// change elsewhere, a disabled user's tokens). An expired access token does not end a session.
+    func isSessionEnded(sessionID: String) async throws -> Bool
+}
+
+/// What spending a refresh token found.
+public enum RefreshSpend: Sendable, Equatable {
+    /// It was unspent and is spent now.
+    case spent(RefreshTokenRecord)
+    /// It had been spent before: a reuse.
+    case alreadySpent(RefreshTokenRecord)
+}
+
 /// Access tokens, by digest.
 public protocol AccessTokenStore: Sendable {
     /// Stores the record durably before it returns — only while its app key is live: `false` (nothing stored)

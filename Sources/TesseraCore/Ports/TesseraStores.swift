@@ -10,6 +10,7 @@ public struct TesseraStores: Sendable {
     public var audit: any AuditLog
     public var resetCodes: any ResetCodeStore
     public var messages: any MessageQueue
+    public var refreshTokens: any RefreshTokenStore
 
     public init(
         directory: any DirectoryStore,
@@ -19,7 +20,8 @@ public struct TesseraStores: Sendable {
         attempts: any AttemptStore,
         audit: any AuditLog,
         resetCodes: any ResetCodeStore,
-        messages: any MessageQueue
+        messages: any MessageQueue,
+        refreshTokens: any RefreshTokenStore
     ) {
         self.directory = directory
         self.transactions = transactions
@@ -29,12 +31,13 @@ public struct TesseraStores: Sendable {
         self.audit = audit
         self.resetCodes = resetCodes
         self.messages = messages
+        self.refreshTokens = refreshTokens
     }
 
     /// One object that is every store (an SQL database, the tests' in-memory store).
     public init(
         _ all: some DirectoryStore & LoginTransactionStore & AccessTokenStore & TicketStore & AttemptStore & AuditLog & ResetCodeStore
-            & MessageQueue
+            & MessageQueue & RefreshTokenStore
     ) {
         self.init(
             directory: all,
@@ -44,7 +47,8 @@ public struct TesseraStores: Sendable {
             attempts: all,
             audit: all,
             resetCodes: all,
-            messages: all
+            messages: all,
+            refreshTokens: all
         )
     }
 }

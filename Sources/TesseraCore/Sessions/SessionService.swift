@@ -65,12 +65,29 @@ public struct Introspection: Sendable, Equatable {
 public struct IntrospectionService: Sendable {
     let directory: any DirectoryStore
     let accessTokens: any AccessTokenStore
+    let refreshTokens: any RefreshTokenStore
     let clock: any WallClock
 
-    public init(directory: any DirectoryStore, accessTokens: any AccessTokenStore, clock: any WallClock) {
+    public init(
+        directory: any DirectoryStore,
+        accessTokens: any AccessTokenStore,
+        refreshTokens: any RefreshTokenStore,
+        clock: any WallClock
+    ) {
         self.directory = directory
         self.accessTokens = accessTokens
+        self.refreshTokens = refreshTokens
         self.clock = clock
+    }
+
+    /// Whether `token` is a refresh token of `app`'s company that could still be exchanged: introspection then
+    /// says what it is, and that it is not active — it never opens the API.
+    public func isUsableRefreshToken(_ token: String, for app: ResolvedApp) async throws -> Bool {
+        guard !token.isEmpty, token.utf8.count <= LoginLimits().maximumCredentialLength,
+            let record = try await self.refreshTokens.refreshToken(digest: SecretDigest.sha256(token)),
+            record.companyID == app.company.id, record.isUsable(at: self.clock.now)
+        else { return false }
+        return !(try await self.refreshTokens.isSessionEnded(sessionID: record.sessionID))
     }
 
     /// The resource server behind a key and secret, or `nil`: unknown, revoked, not a resource server, wrong
