@@ -206,10 +206,19 @@ import Testing
                     }
                 }
                 try await Task.sleep(for: .milliseconds(800))
-                var successes = 0
-                for _ in 0..<5 {
-                    if try await client.login("alice", [Self.from("192.0.2.44")]).isSuccess { successes += 1 }
+                // On a connection with a generous read timeout: on a loaded machine 96 flooding connections can
+                // hold an answer past the shared client's 20 s, and only a refusal or a failure says the pool was taken.
+                let (successes, slowest) = try await client.onNewConnection { own in
+                    var successes = 0
+                    var slowest = Duration.zero
+                    for _ in 0..<5 {
+                        let started = ContinuousClock.now
+                        if try await own.login("alice", [Self.from("192.0.2.44")]).isSuccess { successes += 1 }
+                        slowest = max(slowest, ContinuousClock.now - started)
+                    }
+                    return (successes, slowest)
                 }
+                print("a user under a flood from one address: \(successes) of 5 in, the slowest in \(slowest)")
                 stop.withLock { $0 = true }
                 _ = try await flood.value
                 #expect(successes == 5, "the user got in \(successes) times of 5 under the flood")
