@@ -23,11 +23,15 @@ public struct TesseraClient: Sendable {
     public let baseURL: URL
     public let appKey: String
     let session: URLSession
+    /// Where a login's tokens are kept, for ``withAccessToken(_:)`` and transparent refreshes.
+    public let tokenStore: (any TesseraTokenStore)?
+    let refreshGate = RefreshGate()
 
-    public init(baseURL: URL, appKey: String, session: URLSession = .shared) {
+    public init(baseURL: URL, appKey: String, session: URLSession = .shared, tokenStore: (any TesseraTokenStore)? = nil) {
         self.baseURL = baseURL
         self.appKey = appKey
         self.session = session
+        self.tokenStore = tokenStore
     }
 
     // MARK: The /token flow
@@ -66,6 +70,7 @@ public struct TesseraClient: Sendable {
         switch (status, state) {
         case (200, "Succeeded"):
             guard let token else { throw TesseraClientError.invalidResponse }
+            try await self.tokenStore?.save(TesseraTokens(accessToken: token, refreshToken: object["RefreshToken"] as? String))
             return .authenticated(token: token)
         case (202, "Expecting"):
             guard let token else { throw TesseraClientError.invalidResponse }
@@ -287,4 +292,6 @@ public enum TesseraClientError: Error, Equatable {
     case requestFailed(status: Int, errors: [String], codes: [String])
     /// The server's answer did not follow the contract.
     case invalidResponse
+    /// A call that needs the stored tokens found none: log in first.
+    case signedOut
 }

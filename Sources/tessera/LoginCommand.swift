@@ -83,6 +83,7 @@ struct LoginCommand: AsyncParsableCommand {
         case .unknownAppKey: "the app key is not defined or does not exist"
         case .requestFailed(let status, let errors, _): "the server refused (\(status)): \(errors.joined(separator: " "))"
         case .invalidResponse: "the server's answer did not follow the contract"
+        case .signedOut: "no saved session: log in first"
         }
     }
 }
