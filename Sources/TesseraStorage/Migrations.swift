@@ -326,6 +326,23 @@ enum Migrations {
                 "CREATE INDEX refresh_tokens_expiry ON refresh_tokens (expires_at)",
             ]
         ),
+        Step(
+            version: 11,
+            statements: [
+                // ETNA's password policies: character classes, and earlier passwords not to be used again.
+                "ALTER TABLE companies ADD COLUMN password_classes INTEGER NOT NULL DEFAULT 0",
+                "ALTER TABLE companies ADD COLUMN password_history INTEGER NOT NULL DEFAULT 0",
+                """
+                CREATE TABLE password_history (
+                    id INTEGER PRIMARY KEY,
+                    user_id INTEGER NOT NULL REFERENCES users(id),
+                    password_hash TEXT NOT NULL,
+                    replaced_at INTEGER NOT NULL
+                )
+                """,
+                "CREATE INDEX password_history_user ON password_history (user_id, id)",
+            ]
+        ),
     ]
 
     static var latestVersion: Int { steps.last?.version ?? 0 }

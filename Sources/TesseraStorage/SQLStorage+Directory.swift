@@ -7,7 +7,7 @@ extension SQLStorage: DirectoryStore {
         "require_2fa", "require_pin", "token_ttl", "device_failure_limit", "device_window", "account_failure_limit",
         "account_window", "account_lock_duration", "address_failure_limit", "address_window", "password_min_length",
         "password_max_age_days", "revoke_sessions_on_change", "throttle_answer", "browser_origins", "refresh_ttl",
-        "session_max_age",
+        "session_max_age", "password_classes", "password_history",
     ]
 
     static func policyBinds(_ policy: CompanyPolicy) -> [SQLBind] {
@@ -21,6 +21,7 @@ extension SQLStorage: DirectoryStore {
             .integer(policy.passwords.revokeSessionsOnChange ? 1 : 0), .text(policy.throttleAnswer.rawValue),
             .text(policy.browserOrigins.joined(separator: " ")),
             policy.refresh.map { .integer($0.lifetime) } ?? .null, policy.refresh.map { .integer($0.sessionMaxAge) } ?? .null,
+            .integer(policy.passwords.requiredClasses), .integer(policy.passwords.history),
         ]
     }
 
@@ -200,10 +201,32 @@ extension SQLStorage: DirectoryStore {
     }
 
     public func setPassword(userID: Int64, hash: String, changedAt: Date) async throws {
+        // The replaced hash joins the history first: a crash in between leaves one entry too many, never a
+        // password that left no trace.
+        try await self.write(
+            "INSERT INTO password_history (user_id, password_hash, replaced_at) SELECT id, password_hash, ? FROM users WHERE id = ?",
+            [SQLBind(changedAt), .integer(Int(userID))]
+        )
         try await self.write(
             "UPDATE users SET password_hash = ?, password_changed_at = ?, password_expired = 0 WHERE id = ?",
             [.text(hash), SQLBind(changedAt), .integer(Int(userID))]
         )
+        // Kept no longer than any company may ask for.
+        try await self.write(
+            """
+            DELETE FROM password_history WHERE user_id = ? AND id NOT IN
+                (SELECT id FROM password_history WHERE user_id = ? ORDER BY id DESC LIMIT \(PasswordPolicy.maximumHistory))
+            """,
+            [.integer(Int(userID)), .integer(Int(userID))]
+        )
+    }
+
+    public func passwordHistory(userID: Int64, limit: Int) async throws -> [String] {
+        guard limit > 0 else { return [] }
+        return try await self.read(
+            "SELECT password_hash FROM password_history WHERE user_id = ? ORDER BY id DESC LIMIT ?",
+            [.integer(Int(userID)), .integer(limit)]
+        ).map { $0.string("password_hash") }
     }
 
     public func expirePassword(userID: Int64) async throws {
@@ -285,7 +308,9 @@ extension SQLStorage: DirectoryStore {
                 passwords: PasswordPolicy(
                     minimumLength: Int(row.int("password_min_length")),
                     maximumAgeDays: row.optionalInt("password_max_age_days").map { Int($0) },
-                    revokeSessionsOnChange: row.bool("revoke_sessions_on_change")
+                    revokeSessionsOnChange: row.bool("revoke_sessions_on_change"),
+                    requiredClasses: Int(row.int("password_classes")),
+                    history: Int(row.int("password_history"))
                 ),
                 // An answer this build does not know (written by a newer one) falls back to HTTP's own.
                 throttleAnswer: ThrottleAnswer(rawValue: row.string("throttle_answer")) ?? .tooManyRequests,

@@ -72,6 +72,8 @@ struct CompanyCommand: AsyncParsableCommand {
                 ("passwords", "\(policy.passwords.minimumLength)+ characters"),
                 ("max age", policy.passwords.maximumAgeDays.map { "\($0) days" } ?? "no limit"),
                 ("on change", policy.passwords.revokeSessionsOnChange ? "end other sessions" : "keep other sessions"),
+                ("classes", policy.passwords.requiredClasses == 0 ? "any" : "at least \(policy.passwords.requiredClasses) of 4"),
+                ("history", policy.passwords.history == 0 ? "off" : "differ from the last \(policy.passwords.history)"),
                 ("throttled", policy.throttleAnswer == .etna ? "401 Too many login requests (etna)" : "429 Too many attempts"),
                 ("browsers", policy.browserOrigins.isEmpty ? "none" : policy.browserOrigins.joined(separator: " ")),
                 (
@@ -122,6 +124,12 @@ struct PolicyOptions: ParsableArguments {
     @Flag(inversion: .prefixedNo, help: "Keep a user's other sessions when they change their password or PIN (default: end them).")
     var keepSessionsOnChange: Bool?
 
+    @Option(help: "How many of lower-case, upper-case, digits and symbols a new password must mix (0 to 4; default 0, as NIST advises).")
+    var passwordClasses: Int?
+
+    @Option(help: "How many earlier passwords a new one must differ from, besides the current one (0 to 24; default 0).")
+    var passwordHistory: Int?
+
     @Option(help: "Failures of one account from one address, within 15 minutes, that throttle that pair (default 10).")
     var maxFailuresPerDevice: Int?
 
@@ -159,6 +167,8 @@ struct PolicyOptions: ParsableArguments {
         if let value = self.passwordMaxAge { policy.passwords.maximumAgeDays = value == 0 ? nil : value }
         if let value = self.passwordMinLength { policy.passwords.minimumLength = value }
         if let value = self.keepSessionsOnChange { policy.passwords.revokeSessionsOnChange = !value }
+        if let value = self.passwordClasses { policy.passwords.requiredClasses = value }
+        if let value = self.passwordHistory { policy.passwords.history = value }
         if let value = self.maxFailuresPerDevice { policy.lockout.pairFailureLimit = value }
         if let value = self.maxFailuresPerAccount { policy.lockout.accountFailureLimit = value }
         if let value = self.maxFailuresPerAddress { policy.lockout.addressFailureLimit = value }

@@ -97,6 +97,8 @@ struct StoreOptions: ParsableArguments {
         case .throttleAnswer: "--throttle-answer"
         case .refreshLifetime: "--refresh-ttl"
         case .sessionMaxAge: "--session-max-age"
+        case .passwordClasses: "--password-classes"
+        case .passwordHistory: "--password-history"
         }
     }
 }

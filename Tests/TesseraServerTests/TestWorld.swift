@@ -147,6 +147,11 @@ struct TestWorld {
         _ = try await user("rita", refco)
         _ = try await user("rob", refco, twoFactor: .email)
 
+        // ETNA's password policies: three character classes, and the last two passwords not again.
+        let polco = try await company("polco", CompanyPolicy(passwords: PasswordPolicy(requiredClasses: 3, history: 2)))
+        try await app("polco", polco)
+        _ = try await user("pat", polco)
+
         let otherco = try await company("otherco", CompanyPolicy(requireTwoFactor: true))
         try await app("otherco", otherco)
         try await app("otherco-resource", otherco)

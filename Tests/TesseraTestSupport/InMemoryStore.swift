@@ -21,6 +21,7 @@ public actor InMemoryStore: DirectoryStore, LoginTransactionStore, AccessTokenSt
     var settings: [String: String] = [:]
     var resetWindows: [String: Date] = [:]
     var refreshTokensByDigest: [String: RefreshTokenRecord] = [:]
+    var passwordHistories: [Int64: [String]] = [:]
     public private(set) var queue: [Int64: (message: NewQueuedMessage, attempts: Int, due: Date, leasedUntil: Date?)] = [:]
     private var nextIDs: [String: Int64] = [:]
 
@@ -154,9 +155,17 @@ public actor InMemoryStore: DirectoryStore, LoginTransactionStore, AccessTokenSt
     public func setPinDigest(userID: Int64, digest: String?) async throws { self.usersByID[userID]?.pinDigest = digest }
 
     public func setPassword(userID: Int64, hash: String, changedAt: Date) async throws {
+        if let replaced = self.usersByID[userID]?.passwordHash {
+            self.passwordHistories[userID, default: []].insert(replaced, at: 0)
+            self.passwordHistories[userID] = Array(self.passwordHistories[userID, default: []].prefix(PasswordPolicy.maximumHistory))
+        }
         self.usersByID[userID]?.passwordHash = hash
         self.usersByID[userID]?.passwordChangedAt = Self.stored(changedAt)
         self.usersByID[userID]?.passwordExpired = false
+    }
+
+    public func passwordHistory(userID: Int64, limit: Int) async throws -> [String] {
+        Array(self.passwordHistories[userID, default: []].prefix(max(limit, 0)))
     }
 
     public func expirePassword(userID: Int64) async throws { self.usersByID[userID]?.passwordExpired = true }

@@ -119,6 +119,12 @@ public struct CredentialService: Sendable {
         if try await self.hasher.verify(password, against: user.passwordHash) {
             throw CredentialError.weakPassword([.sameAsCurrent], policy)
         }
+        // One hash per remembered password: the company's history length bounds the work.
+        for earlier in try await self.directory.passwordHistory(userID: user.id, limit: policy.history) {
+            if try await self.hasher.verify(password, against: earlier) {
+                throw CredentialError.weakPassword([.recentlyUsed], policy)
+            }
+        }
     }
 
     private func storePassword(

@@ -133,11 +133,27 @@ public struct PasswordPolicy: Sendable, Equatable {
     public var maximumAgeDays: Int?
     /// On a password or PIN change, end every other live session of the user.
     public var revokeSessionsOnChange: Bool
+    /// How many of lower-case letters, upper-case letters, digits and symbols a new password must mix; 0 (the
+    /// default, as NIST SP 800-63B advises) for no such rule.
+    public var requiredClasses: Int
+    /// How many earlier passwords (besides the current one) a new password must differ from; 0 for none.
+    public var history: Int
 
-    public init(minimumLength: Int = 12, maximumAgeDays: Int? = nil, revokeSessionsOnChange: Bool = true) {
+    /// The most earlier passwords a company may forbid reusing.
+    public static let maximumHistory = 24
+
+    public init(
+        minimumLength: Int = 12,
+        maximumAgeDays: Int? = nil,
+        revokeSessionsOnChange: Bool = true,
+        requiredClasses: Int = 0,
+        history: Int = 0
+    ) {
         self.minimumLength = minimumLength
         self.maximumAgeDays = maximumAgeDays
         self.revokeSessionsOnChange = revokeSessionsOnChange
+        self.requiredClasses = requiredClasses
+        self.history = history
     }
 
     /// Whether a password set at `changedAt` has outlived its age at `now`.

@@ -28,6 +28,12 @@ extension CompanyPolicy {
         guard (Self.minimumPasswordLength...PasswordPolicy.maximumLength).contains(self.passwords.minimumLength) else {
             throw OperatorError(.invalid, "\(.passwordMinLength) must be between \(Self.minimumPasswordLength) and \(PasswordPolicy.maximumLength)")
         }
+        guard (0...4).contains(self.passwords.requiredClasses) else {
+            throw OperatorError(.invalid, "\(.passwordClasses) must be between 0 and 4")
+        }
+        guard (0...PasswordPolicy.maximumHistory).contains(self.passwords.history) else {
+            throw OperatorError(.invalid, "\(.passwordHistory) must be between 0 and \(PasswordPolicy.maximumHistory)")
+        }
         if let refresh = self.refresh {
             guard (60...RefreshPolicy.maximumAge).contains(refresh.lifetime) else {
                 throw OperatorError(.invalid, "\(.refreshLifetime) must be between 1 minute and \(RefreshPolicy.maximumAge / 86_400) days")
@@ -89,6 +95,8 @@ extension CompanyPolicy {
                 other.passwords.maximumAgeDays.map(String.init) ?? "none"
             ),
             ("revokeSessionsOnChange", "\(self.passwords.revokeSessionsOnChange)", "\(other.passwords.revokeSessionsOnChange)"),
+            ("passwordClasses", "\(self.passwords.requiredClasses)", "\(other.passwords.requiredClasses)"),
+            ("passwordHistory", "\(self.passwords.history)", "\(other.passwords.history)"),
             ("throttleAnswer", self.throttleAnswer.rawValue, other.throttleAnswer.rawValue),
             ("refreshLifetime", self.refresh.map { "\($0.lifetime)" } ?? "off", other.refresh.map { "\($0.lifetime)" } ?? "off"),
             ("sessionMaxAge", self.refresh.map { "\($0.sessionMaxAge)" } ?? "off", other.refresh.map { "\($0.sessionMaxAge)" } ?? "off"),

@@ -29,7 +29,10 @@ public protocol DirectoryStore: Sendable {
     func setUserDisabled(id: Int64, at: Date?) async throws
     func setPinDigest(userID: Int64, digest: String?) async throws
     /// Sets a new password hash; clears an operator's expiry mark.
+    /// Sets the user's password hash; the one it replaces joins the user's password history.
     func setPassword(userID: Int64, hash: String, changedAt: Date) async throws
+    /// The hashes of the user's earlier passwords (not the current one), newest first, at most `limit`.
+    func passwordHistory(userID: Int64, limit: Int) async throws -> [String]
     /// Marks the password expired: the next login must change it.
     func expirePassword(userID: Int64) async throws
     /// Sets the PIN with the image and phrase the user chose.

@@ -11,6 +11,8 @@ public enum PasswordProblem: String, Sendable, Equatable, Error {
     case sameAsCurrent = "ErrorPasswordSameAsCurrent"
     case surroundingWhitespace = "ErrorPasswordSurroundingWhitespace"
     case controlCharacters = "ErrorPasswordControlCharacters"
+    case tooFewClasses = "ErrorPasswordTooFewCharacterClasses"
+    case recentlyUsed = "ErrorPasswordRecentlyUsed"
 
     public func message(_ policy: PasswordPolicy) -> String {
         switch self {
@@ -23,6 +25,9 @@ public enum PasswordProblem: String, Sendable, Equatable, Error {
         case .sameAsCurrent: "The new password must differ from the current one."
         case .surroundingWhitespace: "The password must not begin or end with a space: it could not be sent at sign-in."
         case .controlCharacters: "The password must not contain line breaks, tabs or other control characters: it could not be sent at sign-in."
+        case .tooFewClasses:
+            "The password must mix at least \(policy.requiredClasses) of: lower-case letters, upper-case letters, digits, symbols."
+        case .recentlyUsed: "The new password must differ from the last \(policy.history) passwords."
         }
     }
 }
@@ -53,7 +58,30 @@ public enum PasswordRules {
         if password.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || $0 == "\u{2028}" || $0 == "\u{2029}" }) {
             problems.append(.controlCharacters)
         }
+        if Self.classes(of: password) < policy.requiredClasses { problems.append(.tooFewClasses) }
         return problems
+    }
+
+    /// How many of lower-case letters, upper-case letters, digits and symbols (anything else but white space)
+    /// `password` has, in any script.
+    public static func classes(of password: String) -> Int {
+        var lower = false
+        var upper = false
+        var digit = false
+        var symbol = false
+        for scalar in password.unicodeScalars {
+            let properties = scalar.properties
+            if properties.isLowercase {
+                lower = true
+            } else if properties.isUppercase {
+                upper = true
+            } else if properties.numericType == .decimal {
+                digit = true
+            } else if !properties.isWhitespace && !properties.isAlphabetic {
+                symbol = true
+            }
+        }
+        return [lower, upper, digit, symbol].filter { $0 }.count
     }
 }
 
