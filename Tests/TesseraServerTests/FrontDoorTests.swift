@@ -80,7 +80,10 @@ import Testing
                 let fresh = Self.from("192.0.2.200")
                 let locked = try await client.login("bob", [fresh])
                 #expect(locked.isFailure("BaseAuthentication", "Invalid credentials"), "\(locked.body)")
-                // Bob is told once, by email, with no code in the message.
+                // Bob is told once, by email, with no code in the message. The notice leaves from the message queue,
+                // after the answers: wait for it, then for anything more that might follow.
+                _ = try await world.awaitMessages(to: "bob@example.com")
+                try await world.drainQueue()
                 let outbox = String(decoding: FileManager.default.contents(atPath: world.outboxPath) ?? Data(), as: UTF8.self)
                 let notices = outbox.split(separator: "\n").filter { $0.contains("\"notice\"") }
                 #expect(notices.count == 1)
