@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The tokens of a signed-in user, as a ``TesseraTokenStore`` keeps them.
 public struct TesseraTokens: Sendable, Equatable, Codable {
@@ -13,8 +14,10 @@ public struct TesseraTokens: Sendable, Equatable, Codable {
 }
 
 /// Where a ``TesseraClient`` keeps the user's tokens between calls: memory, a keychain, a file. The client saves
-/// after every login and refresh, and saves `nil` when the session is over.
-public protocol TesseraTokenStore: Sendable {
+/// after every login and refresh, and saves `nil` when the session is over. A store is an object: every client
+/// that shares one shares its refreshes too (one at a time), since two refreshes with one refresh token would end
+/// the session as a reuse.
+public protocol TesseraTokenStore: AnyObject, Sendable {
     func load() async throws -> TesseraTokens?
     func save(_ tokens: TesseraTokens?) async throws
 }
@@ -31,10 +34,29 @@ public actor InMemoryTokenStore: TesseraTokenStore {
     public func save(_ tokens: TesseraTokens?) async throws { self.tokens = tokens }
 }
 
-/// One refresh at a time for a client and its copies: a refresh token is spent once, and a second refresh with
-/// the same one would be taken for a stolen copy and end the session.
+/// One refresh at a time for each token store, whichever clients use it: a refresh token is spent once, and a
+/// second refresh with the same one would be taken for a stolen copy and end the session.
 actor RefreshGate {
     private var running: Task<String, any Error>?
+
+    /// The gates of the stores in use, by identity; a store's entry goes when the store does.
+    private static let gates = Mutex<[ObjectIdentifier: (store: Weak, gate: RefreshGate)]>([:])
+
+    private struct Weak: @unchecked Sendable {
+        weak var object: AnyObject?
+    }
+
+    /// The gate of `store`.
+    static func of(_ store: any TesseraTokenStore) -> RefreshGate {
+        self.gates.withLock { gates in
+            gates = gates.filter { $0.value.store.object != nil }
+            let key = ObjectIdentifier(store)
+            if let entry = gates[key], entry.store.object === store { return entry.gate }
+            let gate = RefreshGate()
+            gates[key] = (Weak(object: store), gate)
+            return gate
+        }
+    }
 
     /// Runs `exchange`, or waits for the one already running.
     func refresh(_ exchange: @escaping @Sendable () async throws -> String) async throws -> String {
@@ -76,7 +98,7 @@ extension TesseraClient {
     /// A refresh because `failed` was refused; when another call has already replaced it, its successor.
     func refresh(replacing failed: String) async throws -> String {
         guard let store = self.tokenStore else { throw TesseraClientError.signedOut }
-        return try await self.refreshGate.refresh {
+        return try await RefreshGate.of(store).refresh {
             guard let tokens = try await store.load() else { throw TesseraClientError.signedOut }
             if tokens.accessToken != failed { return tokens.accessToken }
             guard let refreshToken = tokens.refreshToken else { throw TesseraClientError.signedOut }
@@ -87,8 +109,8 @@ extension TesseraClient {
                 try await store.save(TesseraTokens(accessToken: token, refreshToken: object["RefreshToken"] as? String))
                 return token
             case (401, "Failed"):
-                // Spent, expired or ended: the session is over.
-                try await store.save(nil)
+                // Spent, expired or ended: the session is over — unless a login stored new tokens meanwhile.
+                if try await store.load()?.refreshToken == refreshToken { try await store.save(nil) }
                 throw TesseraClientError.loginFailed(step: object["Step"] as? String ?? "", reason: object["Reason"] as? String ?? "")
             case (503, _):
                 throw TesseraClientError.unavailable(retryAfter: Self.retryAfter(response))

@@ -25,7 +25,6 @@ public struct TesseraClient: Sendable {
     let session: URLSession
     /// Where a login's tokens are kept, for ``withAccessToken(_:)`` and transparent refreshes.
     public let tokenStore: (any TesseraTokenStore)?
-    let refreshGate = RefreshGate()
 
     public init(baseURL: URL, appKey: String, session: URLSession = .shared, tokenStore: (any TesseraTokenStore)? = nil) {
         self.baseURL = baseURL

@@ -136,20 +136,33 @@ extension SQLStorage: AccessTokenStore {
     }
 
     public func revoke(digest: String, at date: Date) async throws -> Bool {
-        try await self.writeChangedAny(
+        // A logout ends the token's session: its refresh tokens first, so no refresh slips in between.
+        try await self.write(
+            """
+            UPDATE refresh_tokens SET revoked_at = ?
+            WHERE revoked_at IS NULL AND session_id = (SELECT session_id FROM access_tokens WHERE token_digest = ?)
+            """,
+            [SQLBind(date), .text(digest)]
+        )
+        return try await self.writeChangedAny(
             "UPDATE access_tokens SET revoked_at = ? WHERE token_digest = ? AND revoked_at IS NULL",
             [SQLBind(date), .text(digest)]
         )
     }
 
     public func revoke(sessionID: String, userID: Int64?, at date: Date) async throws -> Bool {
-        var sql = "UPDATE access_tokens SET revoked_at = ? WHERE session_id = ? AND revoked_at IS NULL AND expires_at > ?"
-        var binds: [SQLBind] = [SQLBind(date), .text(sessionID), SQLBind(date)]
-        if let userID {
-            sql += " AND user_id = ?"
-            binds.append(.integer(Int(userID)))
-        }
-        return try await self.writeChangedAny(sql, binds)
+        let user = userID.map { _ in " AND user_id = ?" } ?? ""
+        let userBind = userID.map { [SQLBind.integer(Int($0))] } ?? []
+        // Its refresh tokens too, even when every access token of it has expired: an idle session is still one.
+        let refreshed = try await self.writeChangedAny(
+            "UPDATE refresh_tokens SET revoked_at = ? WHERE session_id = ? AND revoked_at IS NULL AND expires_at > ?" + user,
+            [SQLBind(date), .text(sessionID), SQLBind(date)] + userBind
+        )
+        let accessed = try await self.writeChangedAny(
+            "UPDATE access_tokens SET revoked_at = ? WHERE session_id = ? AND revoked_at IS NULL AND expires_at > ?" + user,
+            [SQLBind(date), .text(sessionID), SQLBind(date)] + userBind
+        )
+        return refreshed || accessed
     }
 
     public func sessions(userID: Int64, now: Date) async throws -> [Session] {
@@ -170,7 +183,16 @@ extension SQLStorage: AccessTokenStore {
 
 extension SQLStorage {
     public func revokeAll(userID: Int64, keeping: String?, at date: Date) async throws -> Int {
+        // Every other session's refresh tokens, idle sessions included; the kept token's session goes on whole.
         try await self.write(
+            """
+            UPDATE refresh_tokens SET revoked_at = ?
+            WHERE user_id = ? AND revoked_at IS NULL
+              AND session_id NOT IN (SELECT session_id FROM access_tokens WHERE token_digest = ?)
+            """,
+            [SQLBind(date), .integer(Int(userID)), SQLBind(keeping)]
+        )
+        return try await self.write(
             """
             UPDATE access_tokens SET revoked_at = ?
             WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ? AND token_digest IS DISTINCT FROM ?

@@ -47,8 +47,9 @@ extension SQLStorage: RefreshTokenStore {
     }
 
     public func isSessionEnded(sessionID: String) async throws -> Bool {
+        // From the writer: an end that just committed is seen.
         try await self.write(
-            "SELECT 1 FROM access_tokens WHERE session_id = ? AND revoked_at IS NOT NULL LIMIT 1",
+            "SELECT 1 FROM refresh_tokens WHERE session_id = ? AND revoked_at IS NOT NULL LIMIT 1",
             [.text(sessionID)]
         ).isEmpty == false
     }

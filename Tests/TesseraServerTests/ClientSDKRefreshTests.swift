@@ -60,6 +60,27 @@ import Testing
         }
     }
 
+    @Test func clientsSharingAStoreShareTheirRefresh() async throws {
+        try await TestWorld.with { world in
+            try await world.withServer { client in
+                let store = InMemoryTokenStore()
+                let clients = (0..<4).map { _ in Self.sdk(client, store: store) }
+                _ = try await clients[0].login(username: "rita", password: TestWorld.password)
+                world.clock.advance(by: 601)
+                let logins = try await withThrowingTaskGroup(of: String.self) { group in
+                    for sdk in clients {
+                        group.addTask { try await sdk.userInfo().login }
+                        group.addTask { try await sdk.userInfo().login }
+                    }
+                    return try await group.reduce(into: []) { $0.append($1) }
+                }
+                #expect(logins.count == 8 && logins.allSatisfy { $0 == "rita" })
+                #expect(try await self.count(world, .tokenRefreshed) == 1)
+                #expect(try await self.count(world, .tokenReuseDetected) == 0)
+            }
+        }
+    }
+
     @Test func withoutRefreshTokensAnExpiredTokenIsTheCallersError() async throws {
         try await TestWorld.with { world in
             try await world.withServer { client in

@@ -124,6 +124,31 @@ import Testing
         }
     }
 
+    @Test func anIdleSessionIsEndedToo() async throws {
+        try await TestWorld.with { world in
+            try await world.withServer { client in
+                // Two sessions left idle past their access tokens' 10 minutes: only their refresh tokens live.
+                let idle = try Self.pair(try await client.login("rita", app: "refco"))
+                let revoked = try Self.pair(try await client.login("rita", app: "refco"))
+                world.clock.advance(by: 601)
+                // A password change from a third session ends both.
+                let here = try Self.pair(try await client.login("rita", app: "refco"))
+                let newPassword = "a brand new passphrase 42"
+                let changed = try await client.json(
+                    .put,
+                    "/v1.0/users/@me/password/change",
+                    app: "refco",
+                    bearer: here.access,
+                    ["OldPassword": TestWorld.password, "Password": newPassword, "PasswordConfirm": newPassword]
+                )
+                #expect(changed.succeeded, "\(changed.body)")
+                #expect(Self.isRefused(try await Self.refresh(client, idle.refresh)))
+                #expect(Self.isRefused(try await Self.refresh(client, revoked.refresh)))
+                _ = try Self.pair(try await Self.refresh(client, here.refresh))
+            }
+        }
+    }
+
     @Test func aDisabledUserOrALogoutEndsRefresh() async throws {
         try await TestWorld.with { world in
             try await world.withServer { client in

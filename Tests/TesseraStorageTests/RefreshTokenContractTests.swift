@@ -49,27 +49,49 @@ import Testing
             }
             #expect(try await store.spend(digest: "unknown", appKeyID: app.id, at: self.now) == nil)
 
-            // A session ends when one of its access tokens is revoked, not when one expires.
-            let access = AccessTokenRecord(
-                digest: "access-1",
-                userID: user.id,
-                appKeyID: app.id,
-                companyID: company.id,
-                issuedAt: self.now,
-                expiresAt: self.now.addingTimeInterval(60),
-                sessionID: "session-1"
-            )
-            #expect(try await database.accessTokens.insert(access))
+            // A session ends when its refresh tokens are revoked — by a logout of any of its access tokens, a
+            // session revoke, the end of the other sessions — not when a token expires.
+            func access(_ digest: String, _ session: String) -> AccessTokenRecord {
+                AccessTokenRecord(
+                    digest: digest,
+                    userID: user.id,
+                    appKeyID: app.id,
+                    companyID: company.id,
+                    issuedAt: self.now,
+                    expiresAt: self.now.addingTimeInterval(60),
+                    sessionID: session
+                )
+            }
+            func refresh(_ digest: String, _ session: String) -> RefreshTokenRecord {
+                var next = record
+                next.digest = digest
+                next.sessionID = session
+                return next
+            }
+            #expect(try await database.accessTokens.insert(access("access-1", "session-1")))
             #expect(try await store.isSessionEnded(sessionID: "session-1") == false)
-            var next = record
-            next.digest = "refresh-2"
-            #expect(try await store.insert(next))
-            #expect(try await store.revokeRefreshTokens(sessionID: "session-1", at: self.now) == 2)
-            #expect(try await store.refreshToken(digest: "refresh-2")?.isUsable(at: self.now) == false)
+            #expect(try await store.insert(refresh("refresh-2", "session-1")))
             #expect(try await database.accessTokens.revoke(digest: "access-1", at: self.now))
             #expect(try await store.isSessionEnded(sessionID: "session-1"))
+            #expect(try await store.refreshToken(digest: "refresh-2")?.isUsable(at: self.now) == false, "a logout ends refresh")
+
+            // The end of the other sessions spares the kept one's refresh tokens and ends idle sessions too (their
+            // access tokens long expired).
+            let later = self.now.addingTimeInterval(120)
+            #expect(try await database.accessTokens.insert(access("access-kept", "session-kept")))
+            #expect(try await store.insert(refresh("refresh-kept", "session-kept")))
+            #expect(try await database.accessTokens.insert(access("access-idle", "session-idle")))
+            #expect(try await store.insert(refresh("refresh-idle", "session-idle")))
+            _ = try await database.accessTokens.revokeAll(userID: user.id, keeping: "access-kept", at: later)
+            #expect(try await store.isSessionEnded(sessionID: "session-idle"))
+            #expect(try await store.isSessionEnded(sessionID: "session-kept") == false)
+            // A session revoke ends an idle session by its refresh tokens alone.
+            #expect(try await database.accessTokens.revoke(sessionID: "session-kept", userID: user.id, at: later))
+            #expect(try await store.isSessionEnded(sessionID: "session-kept"))
+            #expect(try await store.revokeRefreshTokens(sessionID: "session-kept", at: later) == 0, "already ended")
 
             // Never stored for a revoked key.
+            var next = record
             _ = try await database.directory.revokeAppKey(digest: "app", now: self.now)
             next.digest = "refresh-3"
             #expect(try await store.insert(next) == false)

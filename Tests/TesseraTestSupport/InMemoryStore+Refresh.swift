@@ -32,6 +32,6 @@ extension InMemoryStore {
     }
 
     public func isSessionEnded(sessionID: String) async throws -> Bool {
-        self.tokens.values.contains { $0.sessionID == sessionID && $0.revokedAt != nil }
+        self.refreshTokensByDigest.values.contains { $0.sessionID == sessionID && $0.revokedAt != nil }
     }
 }

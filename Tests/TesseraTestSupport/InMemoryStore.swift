@@ -261,20 +261,34 @@ public actor InMemoryStore: DirectoryStore, LoginTransactionStore, AccessTokenSt
     public func accessToken(digest: String) async throws -> AccessTokenRecord? { self.tokens[digest] }
 
     public func revoke(digest: String, at date: Date) async throws -> Bool {
+        if let session = self.tokens[digest]?.sessionID { self.endRefresh(at: date) { $0.sessionID == session && $0.revokedAt == nil } }
         guard let record = self.tokens[digest], record.revokedAt == nil else { return false }
         self.tokens[digest]?.revokedAt = Self.stored(date)
         return true
     }
 
     public func revoke(sessionID: String, userID: Int64?, at date: Date) async throws -> Bool {
+        let refreshed = self.endRefresh(at: date) {
+            $0.sessionID == sessionID && $0.revokedAt == nil && $0.expiresAt > date && (userID == nil || $0.userID == userID)
+        }
         let live = self.tokens.values.filter {
             $0.sessionID == sessionID && $0.revokedAt == nil && $0.expiresAt > date && (userID == nil || $0.userID == userID)
         }
         for record in live { self.tokens[record.digest]?.revokedAt = Self.stored(date) }
-        return !live.isEmpty
+        return !live.isEmpty || refreshed > 0
+    }
+
+    /// Revokes the refresh tokens that match; returns how many.
+    @discardableResult
+    private func endRefresh(at date: Date, _ matches: (RefreshTokenRecord) -> Bool) -> Int {
+        let ended = self.refreshTokensByDigest.values.filter(matches)
+        for record in ended { self.refreshTokensByDigest[record.digest]?.revokedAt = Self.stored(date) }
+        return ended.count
     }
 
     public func revokeAll(userID: Int64, keeping: String?, at date: Date) async throws -> Int {
+        let kept = keeping.flatMap { self.tokens[$0]?.sessionID }
+        self.endRefresh(at: date) { $0.userID == userID && $0.revokedAt == nil && $0.sessionID != kept }
         let live = self.tokens.values.filter { $0.userID == userID && $0.revokedAt == nil && $0.expiresAt > date && $0.digest != keeping }
         for record in live { self.tokens[record.digest]?.revokedAt = Self.stored(date) }
         return live.count

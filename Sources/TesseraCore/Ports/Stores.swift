@@ -125,8 +125,11 @@ public protocol RefreshTokenStore: Sendable {
     func spend(digest: String, appKeyID: Int64, at: Date) async throws -> RefreshSpend?
     /// Revokes every refresh token of the session; returns how many were live.
     func revokeRefreshTokens(sessionID: String, at: Date) async throws -> Int
-    /// Whether the session was ended: an access token of it revoked (a logout, a session revoke, a password
-    /// change elsewhere, a disabled user's tokens). An expired access token does not end a session.
+    /// Whether the session was ended: a refresh token of it revoked. Every way of ending a session revokes its
+    /// refresh tokens — a logout (``AccessTokenStore/revoke(digest:at:)``), a session revoke
+    /// (``AccessTokenStore/revoke(sessionID:userID:at:)``), the end of the other sessions on a password change or
+    /// by an operator (``AccessTokenStore/revokeAll(userID:keeping:at:)``), a reuse — even when its access
+    /// tokens have all expired. An expired token does not end a session.
     func isSessionEnded(sessionID: String) async throws -> Bool
 }
 
@@ -144,12 +147,13 @@ public protocol AccessTokenStore: Sendable {
     /// when the key was revoked, so a node whose cache still held the key cannot mint a token that outlives it.
     func insert(_ record: AccessTokenRecord) async throws -> Bool
     func accessToken(digest: String) async throws -> AccessTokenRecord?
-    /// Revokes every live token of the user but `keeping` (a digest); returns how many.
+    /// Revokes every live token of the user but `keeping` (a digest), and the refresh tokens of every session but
+    /// `keeping`'s; returns how many access tokens.
     func revokeAll(userID: Int64, keeping: String?, at: Date) async throws -> Int
-    /// Revokes one token by digest; `false` when it was not live.
+    /// Revokes one token by digest, and its session's refresh tokens (a logout); `false` when it was not live.
     func revoke(digest: String, at: Date) async throws -> Bool
-    /// Revokes one session by its public id — of `userID` only, when given; `false` when there is no such live
-    /// session.
+    /// Revokes one session by its public id, access and refresh tokens — of `userID` only, when given; `false`
+    /// when there is no such live session.
     func revoke(sessionID: String, userID: Int64?, at: Date) async throws -> Bool
     /// The live sessions of a user, newest first, with the name of the app each came through.
     func sessions(userID: Int64, now: Date) async throws -> [Session]

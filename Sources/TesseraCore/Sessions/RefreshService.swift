@@ -66,6 +66,13 @@ public struct RefreshService: Sendable {
             guard try await self.stores.accessTokens.insert(stored), try await refreshTokens.insert(next.record) else {
                 throw LoginServiceError.appKeyRevoked
             }
+            // The session may have ended while this refresh ran (a reuse of the token just spent, a password
+            // change): an end that came before the new tokens were stored could not revoke them, so look again
+            // now that they are, and end them too.
+            if try await refreshTokens.isSessionEnded(sessionID: record.sessionID) {
+                _ = try await self.stores.accessTokens.revoke(sessionID: record.sessionID, userID: user.id, at: now)
+                return Self.refused
+            }
             await self.stores.audit.record(.tokenRefreshed, at: now, app: app, userID: user.id, client: origin, outcome: nil)
             return .succeeded(token: access.token, refreshToken: next.token)
         }
