@@ -9,6 +9,8 @@ extension PostgresBackend {
     /// died without a word is noticed within this, and no change waits longer than it even if a notification
     /// was lost.
     static let listenHeartbeat: Duration = .seconds(1)
+    /// The listening connection's `application_name`: an operator finds it in `pg_stat_activity` by this.
+    static let listenerApplicationName = "tessera-revocations"
 
     /// `LISTEN`s on a connection of its own: `changed` at every notification (and every heartbeat), `lost` as
     /// soon as the connection fails, `listening` again once a new one listens.
@@ -16,8 +18,10 @@ extension PostgresBackend {
         let (target, options, quiet) = (self.target, self.options, self.quiet)
         while !Task.isCancelled && !self.closed.load(ordering: .relaxed) {
             do {
-                let connection = try await withTimeout(options.connectTimeout) {
-                    try await PostgresConnection.connect(configuration: target.connectionConfiguration(options), id: 1, logger: quiet)
+                var configuration = try target.connectionConfiguration(options)
+                configuration.options.additionalStartupParameters.append(("application_name", Self.listenerApplicationName))
+                let connection = try await withTimeout(options.connectTimeout) { [configuration] in
+                    try await PostgresConnection.connect(configuration: configuration, id: 1, logger: quiet)
                 }
                 defer { Task { try? await connection.close() } }
                 try await connection.listen(on: Self.revocationChannel) { notifications in

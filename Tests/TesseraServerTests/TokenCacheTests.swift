@@ -145,7 +145,11 @@ import Testing
             )
             configuration.postgres = PostgresOptions(statementTimeout: .seconds(30))
             let a = try await buildApplication(configuration)
-            let b = try await buildApplication(configuration)
+            // B's log says when it knows its channel is cut.
+            let logs = LogRecorder()
+            var configurationB = configuration
+            configurationB.logger = Logger(label: "tessera") { _ in RecordingLogHandler(recorder: logs) }
+            let b = try await buildApplication(configurationB)
             try await a.test(.live) { nodeA in
                 try await b.test(.live) { nodeB in
                     func login(_ node: some TestClientProtocol) async throws -> String {
@@ -189,11 +193,21 @@ import Testing
                     let token = try await login(nodeA)
                     #expect(try await info(nodeB, token) == 200)
                     let name = database.argument.split(separator: "/").last.map(String.init) ?? ""
+                    // The nodes' listening connections, by the name they give PostgreSQL (their last query is the
+                    // heartbeat's, not the LISTEN).
                     try await TestDatabase.admin(
-                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '\(name)' AND query LIKE 'LISTEN%'"
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '\(name)' AND application_name = 'tessera-revocations'"
                     )
-                    // Longer than B's heartbeat: B has noticed, however the connection died.
-                    try await Task.sleep(for: .milliseconds(1_500))
+                    // Once B has noticed, however the connection died (its heartbeat asks every second; a loaded
+                    // machine has taken longer than 1.5 s).
+                    let cut = ContinuousClock.now
+                    var noticed = false
+                    while !noticed && ContinuousClock.now - cut < .seconds(30) {
+                        noticed = logs.entries(atLeast: .warning).contains { $0.message.contains("revocation channel is lost") }
+                        if !noticed { try await Task.sleep(for: .milliseconds(20)) }
+                    }
+                    print("node B noticed its cut revocation channel after \(ContinuousClock.now - cut)")
+                    #expect(noticed, "B never noticed its channel was cut")
                     try await logout(nodeA, token)
                     #expect(try await info(nodeB, token) == 401, "B answered a token ended while its channel was cut")
                     // And B keeps working, from its cache again once it listens again.
