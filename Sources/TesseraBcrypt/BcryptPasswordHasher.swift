@@ -72,7 +72,8 @@ public struct BcryptPasswordHasher: PasswordHasher {
 /// freed slot goes to the waiting lane served least recently — a client that has not hashed for a while goes
 /// before one that floods. So no single address can take the pool: a user arriving in a flood waits for about
 /// one hash, not for the flood. A lane may keep at most ``maximumWaitingPerLane`` jobs waiting; one more is
-/// refused at once.
+/// refused at once. A login that comes with the user's remembered device goes before all other waiting work, in a
+/// lane of its own: a flood from the same address (a shared NAT) fills the flood's lane, not the returning user's.
 final class HashingPool: Sendable {
     /// Jobs one lane may have waiting: enough for a busy office behind one address, not for a flood to fill memory.
     static let maximumWaitingPerLane = 64
@@ -146,7 +147,7 @@ final class HashingPool: Sendable {
                 self.start(lane, ticket)
                 return .granted
             }
-            if let address = lane.address {
+            if let address = lane.key {
                 guard self.waitingInLane[address, default: 0] < self.maximumWaiting else { return .laneFull }
                 self.waitingInLane[address, default: 0] += 1
             }
@@ -162,7 +163,7 @@ final class HashingPool: Sendable {
 
         func release(_ lane: HashLane) {
             self.running -= 1
-            if let address = lane.address {
+            if let address = lane.key {
                 let left = self.runningInLane[address, default: 1] - 1
                 self.runningInLane[address] = left > 0 ? left : nil
             }
@@ -176,27 +177,28 @@ final class HashingPool: Sendable {
         }
 
         private func mayRun(_ lane: HashLane) -> Bool {
-            guard let address = lane.address else { return true }
+            guard let address = lane.key else { return true }
             return self.runningInLane[address, default: 0] < self.perLane
         }
 
-        /// Among the waiters whose lane may run one more: priority work first; then the lane served least recently
-        /// (one never served before all others); then the oldest ticket.
+        /// Among the waiters whose lane may run one more: a remembered device's work first, then priority work;
+        /// then the lane served least recently (one never served before all others); then the oldest ticket.
         private func nextWaiter() -> Int? {
             self.waiting.indices.filter { self.mayRun(self.waiting[$0].lane) }.min { left, right in
                 let a = self.waiting[left]
                 let b = self.waiting[right]
+                if a.lane.trusted != b.lane.trusted { return a.lane.trusted }
                 if a.lane.priority != b.lane.priority { return a.lane.priority }
-                let servedA = self.lastServed[a.lane.address ?? ""].map { $0 + 1 } ?? 0
-                let servedB = self.lastServed[b.lane.address ?? ""].map { $0 + 1 } ?? 0
+                let servedA = self.lastServed[a.lane.key ?? ""].map { $0 + 1 } ?? 0
+                let servedB = self.lastServed[b.lane.key ?? ""].map { $0 + 1 } ?? 0
                 return (servedA, a.ticket) < (servedB, b.ticket)
             }
         }
 
         private func start(_ lane: HashLane, _ ticket: UInt64) {
             self.running += 1
-            if let address = lane.address { self.runningInLane[address, default: 0] += 1 }
-            self.lastServed[lane.address ?? ""] = ticket
+            if let address = lane.key { self.runningInLane[address, default: 0] += 1 }
+            self.lastServed[lane.key ?? ""] = ticket
             // Keep the memory bounded under a flood of fresh addresses: the oldest entries matter least.
             if self.lastServed.count > 10_000 {
                 let cutoff = ticket > 5_000 ? ticket - 5_000 : 0
@@ -205,7 +207,7 @@ final class HashingPool: Sendable {
         }
 
         private func leaveWaiting(_ lane: HashLane) {
-            guard let address = lane.address else { return }
+            guard let address = lane.key else { return }
             let left = self.waitingInLane[address, default: 1] - 1
             self.waitingInLane[address] = left > 0 ? left : nil
         }
@@ -216,5 +218,13 @@ final class HashingPool: Sendable {
             self.leaveWaiting(waiter.lane)
             waiter.continuation.resume(returning: false)
         }
+    }
+}
+
+extension HashLane {
+    /// What the pool counts the lane's turns under: its address, apart for a remembered device's work.
+    var key: String? {
+        guard let address = self.address else { return nil }
+        return self.trusted ? "trusted " + address : address
     }
 }

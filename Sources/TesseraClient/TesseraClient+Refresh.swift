@@ -20,11 +20,21 @@ public struct TesseraTokens: Sendable, Equatable, Codable {
 public protocol TesseraTokenStore: AnyObject, Sendable {
     func load() async throws -> TesseraTokens?
     func save(_ tokens: TesseraTokens?) async throws
+    /// The device token of a remembered device. It outlives a session: a logout forgets the tokens, not the
+    /// device. A store that does not keep one (the default) makes every login ask for the code.
+    func loadDeviceToken() async throws -> String?
+    func saveDeviceToken(_ token: String?) async throws
+}
+
+extension TesseraTokenStore {
+    public func loadDeviceToken() async throws -> String? { nil }
+    public func saveDeviceToken(_ token: String?) async throws {}
 }
 
 /// Tokens kept in memory for the life of the process.
 public actor InMemoryTokenStore: TesseraTokenStore {
     private var tokens: TesseraTokens?
+    private var deviceToken: String?
 
     public init(_ tokens: TesseraTokens? = nil) {
         self.tokens = tokens
@@ -32,6 +42,8 @@ public actor InMemoryTokenStore: TesseraTokenStore {
 
     public func load() async throws -> TesseraTokens? { self.tokens }
     public func save(_ tokens: TesseraTokens?) async throws { self.tokens = tokens }
+    public func loadDeviceToken() async throws -> String? { self.deviceToken }
+    public func saveDeviceToken(_ token: String?) async throws { self.deviceToken = token }
 }
 
 /// One refresh at a time for each token store, whichever clients use it: a refresh token is spent once, and a
@@ -75,12 +87,22 @@ extension TesseraClient {
     ///
     /// - Throws: ``TesseraClientError/signedOut`` without stored tokens; ``TesseraClientError/loginFailed(step:reason:)``
     ///   when the refresh is refused (the session is over: log in again); the call's own errors.
+    ///
+    /// A change that needs a recent sign-in (`ReauthenticationRequired`) is asked of the ``Reauthenticator``, and
+    /// `call` runs again once with the re-authenticated token.
     public func withAccessToken<T: Sendable>(_ call: @Sendable (String) async throws -> T) async throws -> T {
         guard let store = self.tokenStore, let tokens = try await store.load() else { throw TesseraClientError.signedOut }
         do {
             return try await call(tokens.accessToken)
+        } catch TesseraClientError.requestFailed(401, _, let codes) where codes.contains("ReauthenticationRequired") {
+            return try await call(try await self.reauthenticate(replacing: tokens.accessToken))
         } catch TesseraClientError.requestFailed(let status, _, _) where status == 401 && tokens.refreshToken != nil {
-            return try await call(try await self.refresh(replacing: tokens.accessToken))
+            let refreshed = try await self.refresh(replacing: tokens.accessToken)
+            do {
+                return try await call(refreshed)
+            } catch TesseraClientError.requestFailed(401, _, let codes) where codes.contains("ReauthenticationRequired") {
+                return try await call(try await self.reauthenticate(replacing: refreshed))
+            }
         }
     }
 

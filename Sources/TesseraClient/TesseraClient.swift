@@ -25,12 +25,26 @@ public struct TesseraClient: Sendable {
     let session: URLSession
     /// Where a login's tokens are kept, for ``withAccessToken(_:)`` and transparent refreshes.
     public let tokenStore: (any TesseraTokenStore)?
+    /// Asks the user for what a re-authentication needs (step-up): see ``Reauthenticator``.
+    public let reauthenticate: Reauthenticator?
+    /// Ask the server to remember this device after a login with a verification code (companies with remembered
+    /// devices): its `DeviceToken` is kept in the token store and sent with later logins, which skip the code.
+    public let rememberDevice: Bool
 
-    public init(baseURL: URL, appKey: String, session: URLSession = .shared, tokenStore: (any TesseraTokenStore)? = nil) {
+    public init(
+        baseURL: URL,
+        appKey: String,
+        session: URLSession = .shared,
+        tokenStore: (any TesseraTokenStore)? = nil,
+        rememberDevice: Bool = false,
+        reauthenticate: Reauthenticator? = nil
+    ) {
         self.baseURL = baseURL
         self.appKey = appKey
         self.session = session
         self.tokenStore = tokenStore
+        self.rememberDevice = rememberDevice
+        self.reauthenticate = reauthenticate
     }
 
     // MARK: The /token flow
@@ -61,6 +75,8 @@ public struct TesseraClient: Sendable {
         if let interim = pending.interimToken { headers["Authorization"] = "Bearer \(interim)" }
         if let code { headers["VerificationCode"] = code }
         if let pin { headers["PinCode"] = pin }
+        if let device = try await self.tokenStore?.loadDeviceToken() { headers["DeviceToken"] = device }
+        if self.rememberDevice { headers["RememberDevice"] = "true" }
         let (status, object, response) = try await self.send("POST", "token", headers: headers, body: nil)
         let state = object["State"] as? String
         let step = object["Step"] as? String ?? ""
@@ -70,6 +86,7 @@ public struct TesseraClient: Sendable {
         case (200, "Succeeded"):
             guard let token else { throw TesseraClientError.invalidResponse }
             try await self.tokenStore?.save(TesseraTokens(accessToken: token, refreshToken: object["RefreshToken"] as? String))
+            if let device = object["DeviceToken"] as? String { try await self.tokenStore?.saveDeviceToken(device) }
             return .authenticated(token: token)
         case (202, "Expecting"):
             guard let token else { throw TesseraClientError.invalidResponse }
@@ -293,4 +310,7 @@ public enum TesseraClientError: Error, Equatable {
     case invalidResponse
     /// A call that needs the stored tokens found none: log in first.
     case signedOut
+    /// The change needs a recent sign-in and the client has no ``Reauthenticator`` to ask for one (or the user
+    /// gave up): re-authenticate, then try again.
+    case reauthenticationRequired
 }

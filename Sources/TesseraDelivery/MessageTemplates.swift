@@ -58,6 +58,15 @@ public struct MessageTemplates: Sendable {
                 subject: "Your PIN was changed",
                 text: "Your account's security PIN was set or changed. If this was not you, contact support at once."
             ),
+            .refreshTokenReused: Template(
+                subject: "A sign-in of yours was ended",
+                text: "A session of your account was used from two places, so it was ended. Sign in again; if this keeps happening, contact support."
+            ),
+            .newDevice: Template(
+                subject: "New sign-in to your account",
+                text:
+                    "Your account was signed in to from a device or network not seen before. If this was not you, change your password and contact support."
+            ),
         ]
     )
 

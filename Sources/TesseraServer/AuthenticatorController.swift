@@ -19,7 +19,12 @@ struct AuthenticatorController: Sendable {
 
     /// A new pending secret: `Model` is `{"Url":"otpauth://…","Secret":"BASE32"}`.
     @Sendable func begin(_ request: Request, context: UserRequestContext) async throws -> Response {
-        let enrolment = try await self.authenticators.begin(context.identity, app: context.app, client: context.origin)
+        let enrolment: AuthenticatorEnrolment
+        do {
+            enrolment = try await self.authenticators.begin(context.identity, app: context.app, client: context.origin)
+        } catch is ReauthenticationRequired {
+            return Wire.reauthenticationRequired
+        }
         return Wire.envelope(.ok, model: JSONText.object(["Url": .string(enrolment.url), "Secret": .string(enrolment.secret)]))
     }
 
@@ -30,6 +35,8 @@ struct AuthenticatorController: Sendable {
             try await self.authenticators.confirm(context.identity, code: body.code, app: context.app, client: context.origin)
         } catch AuthenticatorError.noPendingEnrolment {
             return Wire.refusal([("ErrorNoPendingEnrolment", "Start an enrolment with POST /v1.0/users/@me/totp first.")])
+        } catch is ReauthenticationRequired {
+            return Wire.reauthenticationRequired
         } catch AuthenticatorError.invalidCode {
             return Wire.refusal([("ErrorInvalidCode", "The code is invalid or expired.")])
         }

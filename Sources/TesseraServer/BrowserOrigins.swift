@@ -9,7 +9,8 @@ import TesseraCore
 /// mode: tokens travel in `Authorization`, never in cookies.
 enum BrowserAccess {
     /// Every request header the flows use, so a preflight can allow them all at once.
-    static let allowedHeaders = "Et-App-Key, Username, Password, VerificationCode, PinCode, RefreshToken, Authorization, Content-Type"
+    static let allowedHeaders =
+        "Et-App-Key, Username, Password, VerificationCode, PinCode, RefreshToken, DeviceToken, RememberDevice, Authorization, Content-Type"
     static let allowedMethods = "GET, POST, PUT, DELETE"
     /// How long a browser may keep a preflight's answer, in seconds.
     static let maxAge = "600"

@@ -95,6 +95,7 @@ public func buildRouter(
             clock: configuration.clock
         )
     )
+    let devices = DeviceController(devices: DeviceService(devices: stores.devices, audit: stores.audit, clock: configuration.clock))
     let apps = AppResolver(directory: stores.directory)
     for base in configuration.basePaths {
         let routes = RouteGroups(
@@ -110,6 +111,7 @@ public func buildRouter(
         credentials.addRoutes(to: routes)
         authenticators.addRoutes(to: routes)
         sessions.addRoutes(to: routes)
+        devices.addRoutes(to: routes)
     }
     routeMethods.load(router.routes)
     let delivery = DeliveryService(

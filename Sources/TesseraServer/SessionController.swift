@@ -96,6 +96,7 @@ struct SessionController: Sendable {
                 "exp": .int(Int64(found.expiresAt.timeIntervalSince1970)),
                 "iat": .int(Int64(found.issuedAt.timeIntervalSince1970)),
                 "sid": .string(found.sessionID),
+                "auth_time": .int(Int64(found.authenticatedAt.timeIntervalSince1970)),
                 "token_type": .string("Bearer"),
             ])
         )

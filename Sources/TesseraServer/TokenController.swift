@@ -21,7 +21,9 @@ struct TokenController: Sendable {
             password: credentials.password,
             verificationCode: credentials.verificationCode,
             pin: credentials.pin,
-            interimToken: BearerToken.parse(request.credential(.authorization))
+            interimToken: BearerToken.parse(request.credential(.authorization)),
+            deviceToken: credentials.deviceToken,
+            rememberDevice: credentials.rememberDevice
         )
         if credentials.refreshToken != nil, loginRequest != LoginRequest() {
             // A refresh is a grant of its own: with credentials beside it, which one was meant is a guess.
@@ -92,6 +94,9 @@ struct LoginCredentials {
     var pin: String?
     /// A refresh token to exchange (companies with refresh tokens only).
     var refreshToken: String?
+    /// A remembered device's token, and whether to remember this one (companies with remembered devices only).
+    var deviceToken: String?
+    var rememberDevice = false
 
     static func read(_ request: Request) async throws -> LoginCredentials {
         let body = try await RequestFields.read(request, assuming: .form)
@@ -116,7 +121,9 @@ struct LoginCredentials {
             password: try value(.password, "Password"),
             verificationCode: try value(.verificationCode, "VerificationCode"),
             pin: try value(.pinCode, "PinCode"),
-            refreshToken: try value(.refreshToken, "RefreshToken")
+            refreshToken: try value(.refreshToken, "RefreshToken"),
+            deviceToken: try value(.deviceToken, "DeviceToken"),
+            rememberDevice: try value(.rememberDevice, "RememberDevice").map { ["true", "1", "yes"].contains($0.lowercased()) } ?? false
         )
     }
 }

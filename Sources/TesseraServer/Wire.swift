@@ -25,12 +25,14 @@ enum Wire {
     /// `/token`'s answer for an outcome of the flow; `throttle` is how the app key's company answers layer 3.
     static func token(_ outcome: LoginOutcome, throttle: ThrottleAnswer = .tooManyRequests) -> Response {
         switch outcome {
-        case .succeeded(let token, let refreshToken):
-            // `RefreshToken` only for the companies that opted in: ETNA's answer is exactly State and Token.
+        case .succeeded(let token, let refreshToken, let deviceToken):
+            // `RefreshToken` and `DeviceToken` only for the companies that opted in: ETNA's answer is exactly State
+            // and Token.
             return Self.json(
                 .ok,
                 JSONText.object([
                     "State": .string("Succeeded"), "Token": .string(token), "RefreshToken": refreshToken.map { .string($0) } ?? .omit,
+                    "DeviceToken": deviceToken.map { .string($0) } ?? .omit,
                 ])
             )
         case .expecting(let step, let reason, let token, let hint):
@@ -126,6 +128,17 @@ enum Wire {
         )
     }
 
+    /// `401` in the envelope for a sensitive change asked with a session that did not sign in recently enough:
+    /// re-authenticate at `/token` with the bearer and the password, then ask again.
+    static var reauthenticationRequired: Response {
+        Self.envelope(
+            .unauthorized,
+            model: nil,
+            errors: ["Sign in again to make this change: send the password (and the code) to /token with this bearer."],
+            codes: ["ReauthenticationRequired"]
+        )
+    }
+
     /// `/token`'s `503` when the code could not be sent: no code counts as sent, and `Token` (when the login has a
     /// transaction) is the interim token to retry with.
     static func deliveryFailed(interimToken: String?) -> Response {
@@ -156,6 +169,8 @@ extension HTTPField.Name {
     static let verificationCode = Self("VerificationCode")!
     static let pinCode = Self("PinCode")!
     static let refreshToken = Self("RefreshToken")!
+    static let deviceToken = Self("DeviceToken")!
+    static let rememberDevice = Self("RememberDevice")!
     static let xForwardedFor = Self("X-Forwarded-For")!
 }
 

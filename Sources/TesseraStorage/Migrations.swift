@@ -343,6 +343,59 @@ enum Migrations {
                 "CREATE INDEX password_history_user ON password_history (user_id, id)",
             ]
         ),
+        Step(
+            version: 12,
+            statements: [
+                // Step-up, user expiry and devices, each off (NULL, 0) unless a company opts in.
+                "ALTER TABLE companies ADD COLUMN recent_auth INTEGER",
+                "ALTER TABLE companies ADD COLUMN user_expiry_days INTEGER",
+                "ALTER TABLE companies ADD COLUMN new_device_notices INTEGER NOT NULL DEFAULT 0",
+                "ALTER TABLE companies ADD COLUMN trusted_device_days INTEGER",
+                // A user's last sign-in, apart from the user's row: a change of that row ends the user's validated
+                // tokens on every node (step 9), a sign-in must not. Filled from the tokens users already have, so
+                // an account in use does not expire the day its company turns user expiry on.
+                "CREATE TABLE user_sign_ins (user_id INTEGER NOT NULL REFERENCES users(id), at INTEGER NOT NULL, PRIMARY KEY (user_id))",
+                """
+                INSERT INTO user_sign_ins (user_id, at)
+                SELECT user_id, MAX(issued_at) FROM access_tokens GROUP BY user_id
+                """,
+                // When a session last proved its user with credentials, and when it began (NULL: at issue).
+                "ALTER TABLE access_tokens ADD COLUMN authenticated_at INTEGER",
+                "ALTER TABLE access_tokens ADD COLUMN session_started_at INTEGER",
+                "ALTER TABLE refresh_tokens ADD COLUMN authenticated_at INTEGER",
+                "ALTER TABLE login_transactions ADD COLUMN code_verified INTEGER NOT NULL DEFAULT 0",
+                "ALTER TABLE login_transactions ADD COLUMN reauth_session_id TEXT",
+                "ALTER TABLE login_transactions ADD COLUMN reauth_session_started_at INTEGER",
+                "ALTER TABLE login_transactions ADD COLUMN reauth_token_digest TEXT",
+                // The devices users signed in from, as keyed digests of user agent family and network.
+                """
+                CREATE TABLE user_devices (
+                    user_id INTEGER NOT NULL REFERENCES users(id),
+                    device_key TEXT NOT NULL,
+                    first_seen_at INTEGER NOT NULL,
+                    last_seen_at INTEGER NOT NULL,
+                    PRIMARY KEY (user_id, device_key)
+                )
+                """,
+                // Remembered devices: the token's digest only.
+                """
+                CREATE TABLE trusted_devices (
+                    id TEXT PRIMARY KEY,
+                    token_digest TEXT NOT NULL UNIQUE,
+                    user_id INTEGER NOT NULL REFERENCES users(id),
+                    app_key_id INTEGER NOT NULL REFERENCES app_keys(id),
+                    company_id INTEGER NOT NULL REFERENCES companies(id),
+                    label TEXT NOT NULL,
+                    address TEXT,
+                    created_at INTEGER NOT NULL,
+                    expires_at INTEGER NOT NULL,
+                    last_used_at INTEGER,
+                    revoked_at INTEGER
+                )
+                """,
+                "CREATE INDEX trusted_devices_user ON trusted_devices (user_id)",
+            ]
+        ),
     ]
 
     static var latestVersion: Int { steps.last?.version ?? 0 }

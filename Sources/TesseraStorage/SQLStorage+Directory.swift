@@ -7,7 +7,8 @@ extension SQLStorage: DirectoryStore {
         "require_2fa", "require_pin", "token_ttl", "device_failure_limit", "device_window", "account_failure_limit",
         "account_window", "account_lock_duration", "address_failure_limit", "address_window", "password_min_length",
         "password_max_age_days", "revoke_sessions_on_change", "throttle_answer", "browser_origins", "refresh_ttl",
-        "session_max_age", "password_classes", "password_history",
+        "session_max_age", "password_classes", "password_history", "recent_auth", "user_expiry_days", "new_device_notices",
+        "trusted_device_days",
     ]
 
     static func policyBinds(_ policy: CompanyPolicy) -> [SQLBind] {
@@ -22,6 +23,8 @@ extension SQLStorage: DirectoryStore {
             .text(policy.browserOrigins.joined(separator: " ")),
             policy.refresh.map { .integer($0.lifetime) } ?? .null, policy.refresh.map { .integer($0.sessionMaxAge) } ?? .null,
             .integer(policy.passwords.requiredClasses), .integer(policy.passwords.history),
+            policy.recentAuthentication.map { .integer($0) } ?? .null, policy.userExpiryDays.map { .integer($0) } ?? .null,
+            .integer(policy.devices.newDeviceNotices ? 1 : 0), policy.devices.trustedDeviceDays.map { .integer($0) } ?? .null,
         ]
     }
 
@@ -169,7 +172,7 @@ extension SQLStorage: DirectoryStore {
 
     public func user(companyID: Int64, usernameKey: String) async throws -> User? {
         try await self.read(
-            "SELECT * FROM users WHERE company_id = ? AND username_key = ?",
+            "\(Self.userColumns) WHERE u.company_id = ? AND u.username_key = ?",
             [.integer(Int(companyID)), .text(usernameKey)]
         ).first.map(Self.user)
     }
@@ -188,17 +191,27 @@ extension SQLStorage: DirectoryStore {
     }
 
     public func user(id: Int64) async throws -> User? {
-        try await self.read("SELECT * FROM users WHERE id = ?", [.integer(Int(id))]).first.map(Self.user)
+        try await self.read("\(Self.userColumns) WHERE u.id = ?", [.integer(Int(id))]).first.map(Self.user)
     }
 
     public func users(companyID: Int64) async throws -> [User] {
-        try await self.read("SELECT * FROM users WHERE company_id = ? ORDER BY username_key", [.integer(Int(companyID))])
+        try await self.read("\(Self.userColumns) WHERE u.company_id = ? ORDER BY u.username_key", [.integer(Int(companyID))])
             .map(Self.user)
     }
 
     public func setUserDisabled(id: Int64, at date: Date?) async throws {
         try await self.write("UPDATE users SET disabled_at = ? WHERE id = ?", [SQLBind(date), .integer(Int(id))])
     }
+
+    public func recordSignIn(userID: Int64, at date: Date) async throws {
+        try await self.write(
+            "INSERT INTO user_sign_ins (user_id, at) VALUES (?, ?) ON CONFLICT (user_id) DO UPDATE SET at = excluded.at",
+            [.integer(Int(userID)), SQLBind(date)]
+        )
+    }
+
+    /// A user's row with the last sign-in, which lives apart (see migration 12); `WHERE` follows, on `u`.
+    static let userColumns = "SELECT u.*, s.at AS last_sign_in_at FROM users u LEFT JOIN user_sign_ins s ON s.user_id = u.id"
 
     public func setPassword(userID: Int64, hash: String, changedAt: Date) async throws {
         // The replaced hash joins the history first: a crash in between leaves one entry too many, never a
@@ -210,6 +223,11 @@ extension SQLStorage: DirectoryStore {
         try await self.write(
             "UPDATE users SET password_hash = ?, password_changed_at = ?, password_expired = 0 WHERE id = ?",
             [.text(hash), SQLBind(changedAt), .integer(Int(userID))]
+        )
+        // A remembered device vouched for the old password's holder.
+        try await self.write(
+            "UPDATE trusted_devices SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
+            [SQLBind(changedAt), .integer(Int(userID))]
         )
         // Kept no longer than any company may ask for.
         try await self.write(
@@ -320,7 +338,13 @@ extension SQLStorage: DirectoryStore {
                         lifetime: Int(lifetime),
                         sessionMaxAge: row.optionalInt("session_max_age").map { Int($0) } ?? RefreshPolicy.defaultSessionMaxAge
                     )
-                }
+                },
+                recentAuthentication: row.optionalInt("recent_auth").map { Int($0) },
+                userExpiryDays: row.optionalInt("user_expiry_days").map { Int($0) },
+                devices: DevicePolicy(
+                    newDeviceNotices: row.bool("new_device_notices"),
+                    trustedDeviceDays: row.optionalInt("trusted_device_days").map { Int($0) }
+                )
             )
         )
     }
@@ -352,7 +376,8 @@ extension SQLStorage: DirectoryStore {
             pinPhrase: row.optionalString("pin_phrase"),
             totpSecret: row.optionalString("totp_secret"),
             totpPendingSecret: row.optionalString("totp_pending_secret"),
-            totpLastStep: row.optionalInt("totp_last_step")
+            totpLastStep: row.optionalInt("totp_last_step"),
+            lastSignInAt: row.optionalDate("last_sign_in_at")
         )
     }
 }

@@ -6,8 +6,9 @@ extension SQLStorage: LoginTransactionStore {
         try await self.write(
             """
             INSERT INTO login_transactions (id, ticket_digest, app_key_id, user_id, password_proof, step, code_digest,
-                code_expires_at, code_sent_at, code_failures, pin_failures, created_at, expires_at, version)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                code_expires_at, code_sent_at, code_failures, pin_failures, created_at, expires_at, version, code_verified,
+                reauth_session_id, reauth_session_started_at, reauth_token_digest)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [
                 .text(transaction.id), .text(transaction.interimTokenDigest), .integer(Int(transaction.appKeyID)),
@@ -15,7 +16,9 @@ extension SQLStorage: LoginTransactionStore {
                 SQLBind(transaction.codeDigest), SQLBind(transaction.codeExpiresAt),
                 SQLBind(transaction.codeSentAt), .integer(transaction.codeFailures),
                 .integer(transaction.pinFailures), SQLBind(transaction.createdAt),
-                SQLBind(transaction.expiresAt), .integer(transaction.version),
+                SQLBind(transaction.expiresAt), .integer(transaction.version), .integer(transaction.codeVerified ? 1 : 0),
+                SQLBind(transaction.reauthentication?.sessionID), SQLBind(transaction.reauthentication?.sessionStartedAt),
+                SQLBind(transaction.reauthentication?.tokenDigest),
             ]
         )
     }
@@ -37,7 +40,15 @@ extension SQLStorage: LoginTransactionStore {
                     pinFailures: Int(row.int("pin_failures")),
                     createdAt: row.date("created_at"),
                     expiresAt: row.date("expires_at"),
-                    version: Int(row.int("version"))
+                    version: Int(row.int("version")),
+                    codeVerified: row.bool("code_verified"),
+                    reauthentication: row.optionalString("reauth_session_id").map { session in
+                        Reauthentication(
+                            sessionID: session,
+                            sessionStartedAt: row.optionalDate("reauth_session_started_at") ?? row.date("created_at"),
+                            tokenDigest: row.optionalString("reauth_token_digest") ?? ""
+                        )
+                    }
                 )
             }
     }
@@ -46,14 +57,14 @@ extension SQLStorage: LoginTransactionStore {
         try await self.writeChangedAny(
             """
             UPDATE login_transactions SET step = ?, code_digest = ?, code_expires_at = ?, code_sent_at = ?,
-                code_failures = ?, pin_failures = ?, version = ?
+                code_failures = ?, pin_failures = ?, version = ?, code_verified = ?
             WHERE id = ? AND version = ?
             """,
             [
                 .text(transaction.step.rawValue), SQLBind(transaction.codeDigest),
                 SQLBind(transaction.codeExpiresAt), SQLBind(transaction.codeSentAt),
                 .integer(transaction.codeFailures), .integer(transaction.pinFailures), .integer(transaction.version),
-                .text(transaction.id), .integer(expectedVersion),
+                .integer(transaction.codeVerified ? 1 : 0), .text(transaction.id), .integer(expectedVersion),
             ]
         )
     }
@@ -68,6 +79,7 @@ extension SQLStorage: LoginTransactionStore {
     public func purgeExpired(before now: Date) async throws -> Int {
         try await self.write("DELETE FROM reset_codes WHERE expires_at <= ?", [SQLBind(now)])
         try await self.write("DELETE FROM refresh_tokens WHERE expires_at <= ?", [SQLBind(now)])
+        try await self.write("DELETE FROM trusted_devices WHERE expires_at <= ?", [SQLBind(now)])
         return try await self.write("DELETE FROM login_transactions WHERE expires_at < ? RETURNING 1", [SQLBind(now)]).count
     }
 }
@@ -79,8 +91,8 @@ extension SQLStorage: AccessTokenStore {
         try await self.write(
             """
             INSERT INTO access_tokens (token_digest, user_id, app_key_id, company_id, issued_at, expires_at, revoked_at,
-                session_id, address, user_agent, last_seen_at)
-            SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+                session_id, address, user_agent, last_seen_at, authenticated_at, session_started_at)
+            SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
             WHERE EXISTS (SELECT 1 FROM app_keys WHERE id = ? AND revoked_at IS NULL)
             RETURNING 1
             """,
@@ -88,7 +100,8 @@ extension SQLStorage: AccessTokenStore {
                 .text(record.digest), .integer(Int(record.userID)), .integer(Int(record.appKeyID)),
                 .integer(Int(record.companyID)), SQLBind(record.issuedAt), SQLBind(record.expiresAt),
                 SQLBind(record.revokedAt), .text(record.sessionID), SQLBind(record.address),
-                SQLBind(record.userAgent), SQLBind(record.lastSeenAt), .integer(Int(record.appKeyID)),
+                SQLBind(record.userAgent), SQLBind(record.lastSeenAt), SQLBind(record.authenticatedAt),
+                SQLBind(record.sessionStartedAt), .integer(Int(record.appKeyID)),
             ]
         ).isEmpty == false
     }
@@ -109,7 +122,9 @@ extension SQLStorage: AccessTokenStore {
             sessionID: row.string("session_id"),
             address: row.optionalString("address"),
             userAgent: row.optionalString("user_agent"),
-            lastSeenAt: row.optionalDate("last_seen_at")
+            lastSeenAt: row.optionalDate("last_seen_at"),
+            authenticatedAt: row.optionalDate("authenticated_at"),
+            sessionStartedAt: row.optionalDate("session_started_at")
         )
     }
 
@@ -117,7 +132,7 @@ extension SQLStorage: AccessTokenStore {
         try await self.read(
             """
             SELECT t.token_digest, t.user_id, t.app_key_id, t.company_id AS token_company_id, t.issued_at, t.expires_at,
-                   t.revoked_at, t.session_id, t.address, t.user_agent, t.last_seen_at,
+                   t.revoked_at, t.session_id, t.address, t.user_agent, t.last_seen_at, t.authenticated_at, t.session_started_at,
                    a.name AS app_name, a.revoked_at AS app_revoked_at, u.*
             FROM access_tokens t JOIN users u ON u.id = t.user_id JOIN app_keys a ON a.id = t.app_key_id
             WHERE t.token_digest = ?
@@ -144,8 +159,12 @@ extension SQLStorage: AccessTokenStore {
             """,
             [SQLBind(date), .text(digest)]
         )
+        // Then every access token of the session (refreshed or re-authenticated ones too): one session, one end.
         return try await self.writeChangedAny(
-            "UPDATE access_tokens SET revoked_at = ? WHERE token_digest = ? AND revoked_at IS NULL",
+            """
+            UPDATE access_tokens SET revoked_at = ?
+            WHERE revoked_at IS NULL AND session_id = (SELECT session_id FROM access_tokens WHERE token_digest = ?)
+            """,
             [SQLBind(date), .text(digest)]
         )
     }

@@ -7,15 +7,16 @@ extension SQLStorage: RefreshTokenStore {
         try await self.write(
             """
             INSERT INTO refresh_tokens (token_digest, session_id, user_id, app_key_id, company_id, session_started_at,
-                issued_at, expires_at, spent_at, revoked_at)
-            SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+                issued_at, expires_at, spent_at, revoked_at, authenticated_at)
+            SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
             WHERE EXISTS (SELECT 1 FROM app_keys WHERE id = ? AND revoked_at IS NULL)
             RETURNING 1
             """,
             [
                 .text(record.digest), .text(record.sessionID), .integer(Int(record.userID)), .integer(Int(record.appKeyID)),
                 .integer(Int(record.companyID)), SQLBind(record.sessionStartedAt), SQLBind(record.issuedAt),
-                SQLBind(record.expiresAt), SQLBind(record.spentAt), SQLBind(record.revokedAt), .integer(Int(record.appKeyID)),
+                SQLBind(record.expiresAt), SQLBind(record.spentAt), SQLBind(record.revokedAt), SQLBind(record.authenticatedAt),
+                .integer(Int(record.appKeyID)),
             ]
         ).isEmpty == false
     }
@@ -65,7 +66,8 @@ extension SQLStorage: RefreshTokenStore {
             issuedAt: row.date("issued_at"),
             expiresAt: row.date("expires_at"),
             spentAt: row.optionalDate("spent_at"),
-            revokedAt: row.optionalDate("revoked_at")
+            revokedAt: row.optionalDate("revoked_at"),
+            authenticatedAt: row.optionalDate("authenticated_at")
         )
     }
 }

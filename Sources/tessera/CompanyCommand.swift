@@ -82,6 +82,10 @@ struct CompanyCommand: AsyncParsableCommand {
                         "tokens live \(TimeSpan.describe($0.lifetime)), sessions at most \(TimeSpan.describe($0.sessionMaxAge))"
                     } ?? "off"
                 ),
+                ("step-up", policy.recentAuthentication.map { "sign-in within \($0) minutes" } ?? "off"),
+                ("expiry", policy.userExpiryDays.map { "accounts unused for \($0) days" } ?? "off"),
+                ("new device", policy.devices.newDeviceNotices ? "notify the user" : "off"),
+                ("remember", policy.devices.trustedDeviceDays.map { "devices for \($0) days" } ?? "off"),
             ]
             for (label, value) in rows {
                 print("\(label):".padding(toLength: 12, withPad: " ", startingAt: 0) + value)
@@ -160,6 +164,27 @@ struct PolicyOptions: ParsableArguments {
     @Option(help: "How long after the login refreshes may carry a session (at least --refresh-ttl, at most 365d; default 90d).")
     var sessionMaxAge: TimeSpan?
 
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Ask for a recent sign-in (re-authentication at POST /token) before enrolling an authenticator (default: off; on: 10 minutes)."
+    )
+    var stepUp: Bool?
+
+    @Option(help: "Minutes a sign-in counts as recent for step-up (1 to 1440; turns step-up on).")
+    var recentAuth: Int?
+
+    @Option(help: "Days an account may go without a sign-in before it cannot sign in until enabled again (1 to 3650; 0: never, the default).")
+    var userExpiryDays: Int?
+
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Tell users (and audit login.new_device) when they sign in from a device not seen for 90 days (default: off)."
+    )
+    var newDeviceNotices: Bool?
+
+    @Option(help: "Days a DeviceToken lets a remembered device skip the verification code (1 to 365; 0: no remembered devices, the default).")
+    var trustedDeviceDays: Int?
+
     func apply(to policy: inout CompanyPolicy) throws {
         if let value = self.requireTwoFactor { policy.requireTwoFactor = value }
         if let value = self.requirePin { policy.requirePin = value }
@@ -182,6 +207,13 @@ struct PolicyOptions: ParsableArguments {
             if let value = self.sessionMaxAge { refresh.sessionMaxAge = value.seconds }
             policy.refresh = refresh
         }
+        if let value = self.stepUp {
+            policy.recentAuthentication = value ? (policy.recentAuthentication ?? CompanyPolicy.defaultRecentAuthentication) : nil
+        }
+        if let value = self.recentAuth { policy.recentAuthentication = value }
+        if let value = self.userExpiryDays { policy.userExpiryDays = value == 0 ? nil : value }
+        if let value = self.newDeviceNotices { policy.devices.newDeviceNotices = value }
+        if let value = self.trustedDeviceDays { policy.devices.trustedDeviceDays = value == 0 ? nil : value }
         if self.clearBrowserOrigins { policy.browserOrigins = [] }
         if !self.browserOrigins.isEmpty {
             var origins: [String] = []

@@ -26,14 +26,27 @@ struct LoginCommand: AsyncParsableCommand {
     @Option(help: "The username.")
     var username: String
 
-    @Option(help: "Write the token to this file (mode 0600) instead of printing it.")
+    @Option(
+        help:
+            "Save the session to this file (mode 0600) instead of printing the token: the access token on its first line, then the refresh token (renew with `tessera token refresh --saved PATH`) and a remembered device."
+    )
     var save: String?
+
+    @Flag(help: "Ask the server to remember this device after the code (companies with remembered devices; needs --save).")
+    var rememberDevice = false
 
     func run() async throws {
         guard let base = URL(string: self.url.hasSuffix("/") ? self.url : self.url + "/"), base.scheme != nil else {
             throw ValidationError("--url must be an http(s) URL")
         }
-        let client = TesseraClient(baseURL: base, appKey: self.appKey)
+        if self.rememberDevice && self.save == nil { throw ValidationError("--remember-device needs --save, where the device token is kept") }
+        // An earlier session saved at the same path for the same server and app keeps its remembered device.
+        let saved = self.save.map { path in
+            let earlier = try? SavedSession.read(path)
+            return earlier.flatMap { $0.url == base.absoluteString && $0.appKey == self.appKey ? $0 : nil }
+                ?? SavedSession(path: path, url: base.absoluteString, appKey: self.appKey)
+        }
+        let client = TesseraClient(baseURL: base, appKey: self.appKey, tokenStore: saved, rememberDevice: self.rememberDevice)
         let password = try Prompt.secret("Password: ")
         var progress: LoginProgress
         do {
@@ -65,14 +78,13 @@ struct LoginCommand: AsyncParsableCommand {
         }
     }
 
+    /// The client has saved the session already when there is a file; otherwise the token is printed.
     private func deliver(_ token: String) throws {
         guard let save = self.save else {
             print(token)
             return
         }
-        guard FileManager.default.createFile(atPath: save, contents: Data((token + "\n").utf8), attributes: [.posixPermissions: 0o600])
-        else { throw CommandError("cannot write \(save)") }
-        Prompt.note("Logged in; the token is in \(save).")
+        Prompt.note("Logged in; the session is in \(save).")
     }
 
     static func describe(_ error: TesseraClientError) -> String {
@@ -84,6 +96,7 @@ struct LoginCommand: AsyncParsableCommand {
         case .requestFailed(let status, let errors, _): "the server refused (\(status)): \(errors.joined(separator: " "))"
         case .invalidResponse: "the server's answer did not follow the contract"
         case .signedOut: "no saved session: log in first"
+        case .reauthenticationRequired: "this change needs a recent sign-in: log in again"
         }
     }
 }

@@ -99,6 +99,9 @@ struct StoreOptions: ParsableArguments {
         case .sessionMaxAge: "--session-max-age"
         case .passwordClasses: "--password-classes"
         case .passwordHistory: "--password-history"
+        case .recentAuthentication: "--recent-auth"
+        case .userExpiryDays: "--user-expiry-days"
+        case .trustedDeviceDays: "--trusted-device-days"
         }
     }
 }

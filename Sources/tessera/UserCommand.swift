@@ -9,6 +9,7 @@ struct UserCommand: AsyncParsableCommand {
         abstract: "Manage users.",
         subcommands: [
             Create.self, List.self, Show.self, Disable.self, Enable.self, Unlock.self, ExpirePassword.self, EnrolTOTP.self,
+            Devices.self, ForgetDevices.self,
         ]
     )
 
@@ -172,7 +173,9 @@ struct UserCommand: AsyncParsableCommand {
     }
 
     struct Enable: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Enable a disabled user again.")
+        static let configuration = CommandConfiguration(
+            abstract: "Enable a disabled user again; also lifts a user expiry (the account counts as used now)."
+        )
 
         @OptionGroup var store: StoreOptions
 
@@ -235,6 +238,46 @@ extension UserCommand {
             let enrolment = try await self.store.withOperators { try await $0.enrolAuthenticator(self.selection.reference, by: .cli) }
             print("\"\(self.selection.username)\" now logs in with an authenticator code; the previous secret no longer works.")
             enrolment.printOnce()
+        }
+    }
+}
+
+extension UserCommand {
+    struct Devices: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the user's remembered devices, newest first.")
+
+        @OptionGroup var store: StoreOptions
+
+        @OptionGroup var selection: UserSelection
+
+        func run() async throws {
+            let devices = try await self.store.withOperators { try await $0.trustedDevices(of: self.selection.reference, by: .cli) }
+            if devices.isEmpty { print("\"\(self.selection.username)\" has no remembered device.") }
+            for device in devices {
+                let used = device.lastUsedAt.map { $0.formatted(.iso8601) } ?? "never"
+                print("\(device.id)\t\(device.label)\t\(device.address ?? "-")\tremembered \(device.createdAt.formatted(.iso8601))\tused \(used)")
+            }
+        }
+    }
+
+    struct ForgetDevices: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "forget-devices",
+            abstract: "Forget the user's remembered devices (or one, with --id): their next login asks for the code again."
+        )
+
+        @OptionGroup var store: StoreOptions
+
+        @OptionGroup var selection: UserSelection
+
+        @Option(help: "The id of one device, from `user devices`.")
+        var id: String?
+
+        func run() async throws {
+            let count = try await self.store.withOperators {
+                try await $0.forgetTrustedDevices(of: self.selection.reference, id: self.id, by: .cli)
+            }
+            print("Forgot \(count) remembered device\(count == 1 ? "" : "s") of \"\(self.selection.username)\".")
         }
     }
 }

@@ -86,4 +86,20 @@ import Testing
         #expect(await gate.acquire(HashLane(address: "10.0.0.1"), waitingAtMost: .milliseconds(50)) == .timedOut)
         #expect(await gate.waitingCount == 0)
     }
+
+    @Test func aRememberedDeviceGoesFirstAndIsNotHeldUpByAFloodFromItsAddress() async {
+        let gate = Gate(limit: 1, perLane: 1, maximumWaiting: 2)
+        #expect(await gate.acquire(Self.flood, waitingAtMost: .seconds(60)) == .granted)
+        let granted = Granted()
+        // The flood fills its lane; a priority login and then a remembered device from the flood's own address wait.
+        let device = HashLane(address: Self.flood.address, trusted: true)
+        _ = await self.queue([Self.flood, Self.flood, HashLane(address: "192.0.2.4", priority: true), device], at: gate, granted: granted)
+        #expect(await gate.acquire(Self.flood, waitingAtMost: .seconds(60)) == .laneFull)
+        await gate.release(Self.flood)
+        while granted.withLock({ $0.count }) < 1 { await Task.yield() }
+        #expect(granted.withLock { $0 } == ["198.51.100.66#3"], "the remembered device before everyone")
+        await gate.release(device)
+        while granted.withLock({ $0.count }) < 2 { await Task.yield() }
+        #expect(granted.withLock { $0 }.last == "192.0.2.4#2")
+    }
 }

@@ -375,64 +375,22 @@ import FoundationNetworking
             stdin: "tom-password-long-enough\n"
         )
         let outbox = self.directory.appendingPathComponent("outbox.jsonl").path
-        let server = Process()
-        server.executableURL = Self.executable
-        server.arguments = ["serve", "--database", self.database, "--port", "0", "--outbox", outbox]
-        let log = Pipe()
-        server.standardOutput = log
-        server.standardError = log
-        let output = Mutex("")
-        log.fileHandleForReading.readabilityHandler = { handle in
-            let text = String(decoding: handle.availableData, as: UTF8.self)
-            output.withLock { $0 += text }
-        }
-        try launch(server)
+        let (server, port, _) = try await self.startServer(["--outbox", outbox])
         try await withCleanup { cleanup in
             cleanup.add {
                 server.terminate()
                 _ = try? await blocking { server.waitUntilExit() }
             }
-            var port: String?
-            for _ in 0..<200 where port == nil {
-                try await Task.sleep(for: .milliseconds(50))
-                port = output.withLock { text in
-                    text.range(of: "address=127.0.0.1:").map { String(text[$0.upperBound...].prefix { $0.isNumber }) }
-                }
-            }
-            let listening = try #require(port, "the server did not start: \(output.withLock { $0 })")
-
-            let login = Process()
-            login.executableURL = Self.executable
-            login.arguments = ["login", "--url", "http://127.0.0.1:\(listening)", "--app-key=\(key)", "--username", "tom"]
-            let input = Pipe()
-            let out = Pipe()
-            let err = Pipe()
-            login.standardInput = input
-            login.standardOutput = out
-            login.standardError = err
-            try launch(login)
-            input.fileHandleForWriting.write(Data("tom-password-long-enough\n".utf8))
-            var code: String?
-            for _ in 0..<200 where code == nil {
-                try await Task.sleep(for: .milliseconds(50))
-                if let data = FileManager.default.contents(atPath: outbox),
-                    let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last,
-                    let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
-                {
-                    code = object["code"] as? String
-                }
-            }
-            input.fileHandleForWriting.write(Data((try #require(code) + "\n").utf8))
-            try input.fileHandleForWriting.close()
-            let (token, prompts, status) = try await blocking {
-                let token = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-                    .trimmingCharacters(in: .whitespacesAndNewlines)
-                let prompts = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-                login.waitUntilExit()
-                return (token, prompts, login.terminationStatus)
-            }
-            #expect(status == 0, "\(prompts)")
-            #expect(prompts.contains("Verification code"))
+            let login = try await self.loginThroughPipe(
+                ["--url", "http://127.0.0.1:\(port)", "--app-key=\(key)", "--username", "tom"],
+                password: "tom-password-long-enough",
+                outbox: outbox,
+                codesBefore: 0,
+                expectCode: true
+            )
+            let token = login.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(login.status == 0, "\(login.stderr)")
+            #expect(login.stderr.contains("Verification code"))
             #expect(token.count == 43)
             let database = try await self.open()
             #expect(try await database.accessTokens.accessToken(digest: SecretDigest.sha256(token)) != nil)

@@ -64,7 +64,7 @@ import Testing
             app: app,
             origin: self.client
         )
-        guard case .succeeded(let token, _) = second else {
+        guard case .succeeded(let token, _, _) = second else {
             Issue.record("expected success, got \(second)")
             return
         }
@@ -129,7 +129,7 @@ import Testing
     @Test func accessTokensExpireAndStayInTheirCompany() async throws {
         let app = try await self.world(twoFactor: .none, policy: CompanyPolicy(tokenLifetime: 3600))
         guard
-            case .succeeded(let token, _) = try await self.service().login(
+            case .succeeded(let token, _, _) = try await self.service().login(
                 LoginRequest(username: "alice", password: "pw"),
                 app: app,
                 origin: self.client
@@ -152,7 +152,7 @@ import Testing
     @Test func aDisabledUsersTokensStopWorking() async throws {
         let app = try await self.world(twoFactor: .none)
         guard
-            case .succeeded(let token, _) = try await self.service().login(
+            case .succeeded(let token, _, _) = try await self.service().login(
                 LoginRequest(username: "alice", password: "pw"),
                 app: app,
                 origin: self.client

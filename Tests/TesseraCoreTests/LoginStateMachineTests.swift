@@ -56,6 +56,12 @@ import Testing
         /// The counts after a failure was recorded or when failures are counted for a lock.
         var countsAfter: AttemptCounts?
         var newlyLocked = true
+        /// The access token (and its user) a bearer with a password turns out to be, for a re-authentication.
+        var session: AccessTokenRecord?
+        /// The remembered device of the request's `DeviceToken`.
+        var device: TrustedDevice?
+        var sessionLive = true
+        var sighting = DeviceSighting(previouslySeenAt: nil, knownDevices: 0)
     }
 
     /// A run of the machine to its answer.
@@ -71,6 +77,11 @@ import Testing
                 switch action {
                 case .checkAddress: "checkAddress"
                 case .loadTransaction: "loadTransaction"
+                case .loadSession: "loadSession"
+                case .loadTrustedDevice: "loadTrustedDevice"
+                case .confirmReauthentication: "confirmReauthentication"
+                case .seeDevice: "seeDevice"
+                case .noticeNewDevice: "noticeNewDevice"
                 case .checkAccount: "checkAccount"
                 case .loadUser: "loadUser"
                 case .reserveAttempt: "reserveAttempt"
@@ -98,6 +109,11 @@ import Testing
             switch action {
             case .checkAddress: action = machine.addressChecked(failures: script.addressFailures, oldest: script.oldest)
             case .loadTransaction: action = machine.transactionLoaded(script.transaction, user: script.user)
+            case .loadSession: action = machine.sessionLoaded(script.session, user: script.user)
+            case .loadTrustedDevice: action = machine.trustedDeviceLoaded(script.device)
+            case .confirmReauthentication: action = machine.reauthenticationConfirmed(live: script.sessionLive)
+            case .seeDevice: action = machine.deviceSeen(script.sighting)
+            case .noticeNewDevice: action = machine.newDeviceNoticed()
             case .checkAccount: action = machine.accountChecked(script.counts, lockedUntil: script.lockedUntil)
             case .loadUser: action = machine.userLoaded(script.user)
             case .reserveAttempt: action = machine.attemptReserved(script.reservation)

@@ -9,6 +9,7 @@ extension InMemoryStore {
         stored.sessionStartedAt = Self.stored(record.sessionStartedAt)
         stored.issuedAt = Self.stored(record.issuedAt)
         stored.expiresAt = Self.stored(record.expiresAt)
+        stored.authenticatedAt = Self.stored(record.authenticatedAt)
         self.refreshTokensByDigest[record.digest] = stored
         return true
     }

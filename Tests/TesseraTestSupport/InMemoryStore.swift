@@ -5,7 +5,7 @@ import TesseraStorage
 /// Every store of the core in memory, behaving as the SQL stores do: the storage contract suites run against it
 /// as they run against SQLite and PostgreSQL, so the fake behind the core's unit tests cannot drift from them.
 public actor InMemoryStore: DirectoryStore, LoginTransactionStore, AccessTokenStore, TicketStore, AttemptStore, AuditLog,
-    ResetCodeStore, MessageQueue, RefreshTokenStore
+    ResetCodeStore, MessageQueue, RefreshTokenStore, DeviceStore
 {
     public private(set) var failures: [LoginAttempt] = []
     public private(set) var auditEvents: [AuditEvent] = []
@@ -22,6 +22,8 @@ public actor InMemoryStore: DirectoryStore, LoginTransactionStore, AccessTokenSt
     var resetWindows: [String: Date] = [:]
     var refreshTokensByDigest: [String: RefreshTokenRecord] = [:]
     var passwordHistories: [Int64: [String]] = [:]
+    var deviceSightings: [Int64: [String: Date]] = [:]
+    var trustedDevicesByID: [String: TrustedDevice] = [:]
     public private(set) var queue: [Int64: (message: NewQueuedMessage, attempts: Int, due: Date, leasedUntil: Date?)] = [:]
     private var nextIDs: [String: Int64] = [:]
 
@@ -152,6 +154,7 @@ public actor InMemoryStore: DirectoryStore, LoginTransactionStore, AccessTokenSt
     }
 
     public func setUserDisabled(id: Int64, at date: Date?) async throws { self.usersByID[id]?.disabledAt = date.map(Self.stored) }
+    public func recordSignIn(userID: Int64, at date: Date) async throws { self.usersByID[userID]?.lastSignInAt = Self.stored(date) }
     public func setPinDigest(userID: Int64, digest: String?) async throws { self.usersByID[userID]?.pinDigest = digest }
 
     public func setPassword(userID: Int64, hash: String, changedAt: Date) async throws {
@@ -162,6 +165,9 @@ public actor InMemoryStore: DirectoryStore, LoginTransactionStore, AccessTokenSt
         self.usersByID[userID]?.passwordHash = hash
         self.usersByID[userID]?.passwordChangedAt = Self.stored(changedAt)
         self.usersByID[userID]?.passwordExpired = false
+        for (id, device) in self.trustedDevicesByID where device.userID == userID && device.revokedAt == nil {
+            self.trustedDevicesByID[id]?.revokedAt = Self.stored(changedAt)
+        }
     }
 
     public func passwordHistory(userID: Int64, limit: Int) async throws -> [String] {
@@ -230,6 +236,7 @@ public actor InMemoryStore: DirectoryStore, LoginTransactionStore, AccessTokenSt
         stored.codeFailures = transaction.codeFailures
         stored.pinFailures = transaction.pinFailures
         stored.version = transaction.version
+        stored.codeVerified = transaction.codeVerified
         self.transactions[transaction.id] = stored
         return true
     }
@@ -243,6 +250,7 @@ public actor InMemoryStore: DirectoryStore, LoginTransactionStore, AccessTokenSt
     public func purgeExpired(before now: Date) async throws -> Int {
         self.resetCodes = self.resetCodes.filter { $0.value.expiresAt > now }
         self.refreshTokensByDigest = self.refreshTokensByDigest.filter { $0.value.expiresAt > now }
+        self.trustedDevicesByID = self.trustedDevicesByID.filter { $0.value.expiresAt > now }
         let expired = self.transactions.values.filter { $0.expiresAt < now }
         for transaction in expired { self.transactions[transaction.id] = nil }
         return expired.count
@@ -253,7 +261,10 @@ public actor InMemoryStore: DirectoryStore, LoginTransactionStore, AccessTokenSt
     public func insert(_ record: AccessTokenRecord) async throws -> Bool {
         guard self.tokens[record.digest] == nil else { throw DuplicateName("access token") }
         guard let key = self.appKeys[record.appKeyID], key.revokedAt == nil else { return false }
-        self.tokens[record.digest] = record
+        var stored = record
+        stored.authenticatedAt = Self.stored(record.authenticatedAt)
+        stored.sessionStartedAt = Self.stored(record.sessionStartedAt)
+        self.tokens[record.digest] = stored
         self.tokenOrder[record.digest] = self.newID("access_tokens")
         return true
     }
@@ -262,9 +273,13 @@ public actor InMemoryStore: DirectoryStore, LoginTransactionStore, AccessTokenSt
 
     public func revoke(digest: String, at date: Date) async throws -> Bool {
         if let session = self.tokens[digest]?.sessionID { self.endRefresh(at: date) { $0.sessionID == session && $0.revokedAt == nil } }
-        guard let record = self.tokens[digest], record.revokedAt == nil else { return false }
-        self.tokens[digest]?.revokedAt = Self.stored(date)
-        return true
+        guard let session = self.tokens[digest]?.sessionID else { return false }
+        var changed = false
+        for (key, record) in self.tokens where record.sessionID == session && record.revokedAt == nil {
+            self.tokens[key]?.revokedAt = Self.stored(date)
+            changed = true
+        }
+        return changed
     }
 
     public func revoke(sessionID: String, userID: Int64?, at date: Date) async throws -> Bool {

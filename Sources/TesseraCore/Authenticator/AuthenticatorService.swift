@@ -22,7 +22,10 @@ public struct AuthenticatorService: Sendable {
 
     /// Draws a new secret and keeps it, sealed, as the user's pending enrolment (replacing any earlier one). The
     /// user's current second factor stays in force until ``confirm(_:code:app:client:)``.
+    ///
+    /// - Throws: ``ReauthenticationRequired`` when the company asks for a recent sign-in and the session's is not.
     public func begin(_ identity: AuthenticatedUser, app: ResolvedApp, client: RequestOrigin) async throws -> AuthenticatorEnrolment {
+        try identity.requireRecentSignIn(app.company.policy, at: self.clock.now)
         let secret = TOTP.newSecret()
         let sealed = try self.secrets.sealAuthenticatorSecret(secret, userID: identity.user.id)
         try await self.directory.setPendingAuthenticator(userID: identity.user.id, sealedSecret: sealed)
@@ -33,8 +36,9 @@ public struct AuthenticatorService: Sendable {
     /// Switches the user to the pending authenticator if `code` is its code now (±1 step). The step is spent: the
     /// same code does not open a login afterwards.
     ///
-    /// - Throws: ``AuthenticatorError``.
+    /// - Throws: ``ReauthenticationRequired``, ``AuthenticatorError``.
     public func confirm(_ identity: AuthenticatedUser, code: String, app: ResolvedApp, client: RequestOrigin) async throws {
+        try identity.requireRecentSignIn(app.company.policy, at: self.clock.now)
         guard let user = try await self.directory.user(id: identity.user.id), let sealed = user.totpPendingSecret,
             let secret = self.secrets.openAuthenticatorSecret(sealed, userID: user.id)
         else { throw AuthenticatorError.noPendingEnrolment }
@@ -65,6 +69,19 @@ public struct AuthenticatorEnrolment: Sendable, Equatable {
     init(secret: [UInt8], issuer: String, account: String) {
         self.secret = Base32.encode(secret)
         self.url = TOTP.provisioningURL(secret: secret, issuer: issuer, account: account)
+    }
+}
+
+/// A sensitive change asked with a session whose last sign-in with credentials is older than the company's
+/// step-up window: the client re-authenticates at `/token` (the bearer and the password) and asks again.
+public struct ReauthenticationRequired: Error, Equatable {}
+
+extension AuthenticatedUser {
+    /// Throws ``ReauthenticationRequired`` unless the company's step-up allows a sensitive change by this session now.
+    public func requireRecentSignIn(_ policy: CompanyPolicy, at now: Date) throws(ReauthenticationRequired) {
+        guard policy.allowsSensitiveChange(authenticatedAt: self.token.authenticatedAt, at: now) else {
+            throw ReauthenticationRequired()
+        }
     }
 }
 

@@ -17,6 +17,12 @@ public struct AccessTokenRecord: Sendable, Equatable {
     public var userAgent: String?
     /// When the token was last used, to the minute or so (updated coarsely, not on every request).
     public var lastSeenAt: Date
+    /// When the session's user last proved who they are with credentials (the login, or a re-authentication):
+    /// refreshes carry it on. Step-up compares it with the company's ``CompanyPolicy/recentAuthentication``.
+    public var authenticatedAt: Date
+    /// When the session's login was: refreshes and re-authentications keep it, and no token of the session
+    /// outlives the company's session maximum age from here.
+    public var sessionStartedAt: Date
 
     public init(
         digest: String,
@@ -29,7 +35,9 @@ public struct AccessTokenRecord: Sendable, Equatable {
         sessionID: String = "",
         address: String? = nil,
         userAgent: String? = nil,
-        lastSeenAt: Date? = nil
+        lastSeenAt: Date? = nil,
+        authenticatedAt: Date? = nil,
+        sessionStartedAt: Date? = nil
     ) {
         self.digest = digest
         self.userID = userID
@@ -42,6 +50,8 @@ public struct AccessTokenRecord: Sendable, Equatable {
         self.address = address
         self.userAgent = userAgent
         self.lastSeenAt = lastSeenAt ?? issuedAt
+        self.authenticatedAt = authenticatedAt ?? issuedAt
+        self.sessionStartedAt = sessionStartedAt ?? issuedAt
     }
 
     /// The public session id of a token.
@@ -73,6 +83,7 @@ public struct IssuedAccessToken: Sendable, Equatable {
         userID: Int64,
         app: ResolvedApp,
         sessionStartedAt: Date,
+        authenticatedAt: Date,
         now: Date
     )
         -> IssuedAccessToken
@@ -92,7 +103,9 @@ public struct IssuedAccessToken: Sendable, Equatable {
                 companyID: app.company.id,
                 issuedAt: now,
                 expiresAt: expiresAt,
-                sessionID: sessionID
+                sessionID: sessionID,
+                authenticatedAt: authenticatedAt,
+                sessionStartedAt: sessionStartedAt
             )
         )
     }

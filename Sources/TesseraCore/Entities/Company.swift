@@ -36,6 +36,14 @@ public struct CompanyPolicy: Sendable, Equatable {
     /// Refresh tokens beside each access token, and how long they and a session last; `nil` (the default): none,
     /// the ETNA contract as it is.
     public var refresh: RefreshPolicy?
+    /// Minutes after the session's last sign-in with credentials within which sensitive changes (enrolling an
+    /// authenticator) are allowed; past them the client must re-authenticate. `nil` (the default): no step-up.
+    public var recentAuthentication: Int?
+    /// Days an account may go without a sign-in before it can no longer sign in, until an operator enables it
+    /// again; `nil` (the default): accounts never expire.
+    public var userExpiryDays: Int?
+    /// New-device notices and remembered devices.
+    public var devices: DevicePolicy
 
     public init(
         requireTwoFactor: Bool = false,
@@ -45,7 +53,10 @@ public struct CompanyPolicy: Sendable, Equatable {
         passwords: PasswordPolicy = PasswordPolicy(),
         throttleAnswer: ThrottleAnswer = .tooManyRequests,
         browserOrigins: [String] = [],
-        refresh: RefreshPolicy? = nil
+        refresh: RefreshPolicy? = nil,
+        recentAuthentication: Int? = nil,
+        userExpiryDays: Int? = nil,
+        devices: DevicePolicy = DevicePolicy()
     ) {
         self.requireTwoFactor = requireTwoFactor
         self.requirePin = requirePin
@@ -55,6 +66,43 @@ public struct CompanyPolicy: Sendable, Equatable {
         self.throttleAnswer = throttleAnswer
         self.browserOrigins = browserOrigins
         self.refresh = refresh
+        self.recentAuthentication = recentAuthentication
+        self.userExpiryDays = userExpiryDays
+        self.devices = devices
+    }
+
+    /// The minutes of step-up a company gets when it turns step-up on without saying how many.
+    public static let defaultRecentAuthentication = 10
+
+    /// Whether `user` has gone unused past the company's user expiry at `now`: no sign-in (or, never signed in, no
+    /// enabling by an operator or creation) within ``userExpiryDays``.
+    public func hasExpired(_ user: User, at now: Date) -> Bool {
+        guard let days = self.userExpiryDays else { return false }
+        return now.timeIntervalSince(user.lastUsedAt) > Double(days) * 86_400
+    }
+
+    /// Whether a session last signed in with credentials at `authenticatedAt` may make a sensitive change at `now`.
+    public func allowsSensitiveChange(authenticatedAt: Date, at now: Date) -> Bool {
+        guard let minutes = self.recentAuthentication else { return true }
+        return now.timeIntervalSince(authenticatedAt) <= Double(minutes) * 60
+    }
+}
+
+/// What a company does about the devices its users sign in from.
+public struct DevicePolicy: Sendable, Equatable {
+    /// A device (user-agent family and network) not seen for a user this long is new again.
+    public static let unseenInterval: TimeInterval = 90 * 86_400
+    /// The longest a device may be remembered, in days.
+    public static let maximumTrustedDays = 365
+
+    /// Tell the user (and audit `login.new_device`) when they sign in from a device not seen for 90 days.
+    public var newDeviceNotices: Bool
+    /// Days a `DeviceToken` lets its device skip the verification code; `nil` (the default): no remembered devices.
+    public var trustedDeviceDays: Int?
+
+    public init(newDeviceNotices: Bool = false, trustedDeviceDays: Int? = nil) {
+        self.newDeviceNotices = newDeviceNotices
+        self.trustedDeviceDays = trustedDeviceDays
     }
 }
 

@@ -16,6 +16,8 @@ public struct RefreshTokenRecord: Sendable, Equatable {
     /// When it was exchanged for a new pair: presented again after this, it gives the family away.
     public var spentAt: Date?
     public var revokedAt: Date?
+    /// When the user last proved who they are with credentials: handed on to the access tokens refreshed from it.
+    public var authenticatedAt: Date
 
     public init(
         digest: String,
@@ -27,7 +29,8 @@ public struct RefreshTokenRecord: Sendable, Equatable {
         issuedAt: Date,
         expiresAt: Date,
         spentAt: Date? = nil,
-        revokedAt: Date? = nil
+        revokedAt: Date? = nil,
+        authenticatedAt: Date? = nil
     ) {
         self.digest = digest
         self.sessionID = sessionID
@@ -39,6 +42,7 @@ public struct RefreshTokenRecord: Sendable, Equatable {
         self.expiresAt = expiresAt
         self.spentAt = spentAt
         self.revokedAt = revokedAt
+        self.authenticatedAt = authenticatedAt ?? sessionStartedAt
     }
 
     /// Whether it can still be exchanged at `now` (its session aside).
@@ -64,6 +68,7 @@ public struct IssuedRefreshToken: Sendable, Equatable {
         userID: Int64,
         app: ResolvedApp,
         sessionStartedAt: Date,
+        authenticatedAt: Date,
         now: Date,
         policy: RefreshPolicy
     ) -> IssuedRefreshToken {
@@ -78,7 +83,8 @@ public struct IssuedRefreshToken: Sendable, Equatable {
                 companyID: app.company.id,
                 sessionStartedAt: sessionStartedAt,
                 issuedAt: now,
-                expiresAt: min(now.addingTimeInterval(TimeInterval(policy.lifetime)), end)
+                expiresAt: min(now.addingTimeInterval(TimeInterval(policy.lifetime)), end),
+                authenticatedAt: authenticatedAt
             )
         )
     }

@@ -41,6 +41,8 @@ public struct User: Sendable, Equatable {
     public var totpPendingSecret: String?
     /// The last TOTP step whose code was accepted: a code of this step or an earlier one is a replay.
     public var totpLastStep: Int64?
+    /// The last sign-in with credentials or refresh (or when an operator last enabled the account); `nil` for none.
+    public var lastSignInAt: Date?
 
     public init(
         id: Int64,
@@ -62,7 +64,8 @@ public struct User: Sendable, Equatable {
         pinPhrase: String? = nil,
         totpSecret: String? = nil,
         totpPendingSecret: String? = nil,
-        totpLastStep: Int64? = nil
+        totpLastStep: Int64? = nil,
+        lastSignInAt: Date? = nil
     ) {
         self.id = id
         self.companyID = companyID
@@ -84,9 +87,13 @@ public struct User: Sendable, Equatable {
         self.totpSecret = totpSecret
         self.totpPendingSecret = totpPendingSecret
         self.totpLastStep = totpLastStep
+        self.lastSignInAt = lastSignInAt
     }
 
     public var isDisabled: Bool { self.disabledAt != nil }
+
+    /// When the account was last used: its last sign-in, or its creation when it has none.
+    public var lastUsedAt: Date { self.lastSignInAt ?? self.addedAt }
 
     /// The key a username is looked up by: NFC, case-folded.
     public var usernameKey: String { Username.key(self.username) }

@@ -24,11 +24,17 @@ public struct LoginDecision: Sendable, Equatable {
     public var countsAsFailure: Bool
     /// The authenticator step whose code passed: spent before anything else is stored, so a code works once.
     public var spentAuthenticatorStep: SpentAuthenticatorStep?
+    /// Set when the access token re-authenticates a live session: stored only while that session still is.
+    public var reauthentication: Reauthentication?
+    /// A device to remember, stored before answering with its token.
+    public var trustedDevice: IssuedDeviceToken?
+    /// The remembered device that skipped the verification code, to note as used.
+    public var usedTrustedDevice: String?
 
     /// Whether anything must be stored or sent before the answer.
     public var hasEffects: Bool {
         self.transaction != .none || self.message != nil || self.accessToken != nil || self.ticket != nil
-            || self.spentAuthenticatorStep != nil
+            || self.spentAuthenticatorStep != nil || self.trustedDevice != nil || self.usedTrustedDevice != nil
     }
 
     public init(

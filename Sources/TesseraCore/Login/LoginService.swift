@@ -49,6 +49,12 @@ public struct LoginService: Sendable {
                     let transaction = try await self.stores.transactions.transaction(interimTokenDigest: digest)
                     let user = try await transaction.asyncMap { try await self.stores.directory.user(id: $0.userID) } ?? nil
                     action = machine.transactionLoaded(transaction, user: user)
+                case .loadSession(let digest):
+                    let record = try await self.stores.accessTokens.accessToken(digest: digest)
+                    let user = try await record.asyncMap { try await self.stores.directory.user(id: $0.userID) } ?? nil
+                    action = machine.sessionLoaded(record, user: user)
+                case .loadTrustedDevice(let digest):
+                    action = machine.trustedDeviceLoaded(try await self.stores.devices.trustedDevice(digest: digest))
                 case .checkAccount(let account):
                     let counts = try await attempts.counts(account)
                     let lockedUntil = try await attempts.lockedUntil(companyID: account.companyID, usernameKey: account.usernameKey, now: now)
@@ -57,7 +63,8 @@ public struct LoginService: Sendable {
                     action = machine.userLoaded(try await self.stores.directory.user(companyID: companyID, usernameKey: usernameKey))
                 case .reserveAttempt(let attempt, let limits):
                     action = machine.attemptReserved(try await attempts.reserveAttempt(attempt, limits: limits))
-                case .verifyPassword(let password, let hash):
+                case .verifyPassword(let password, let hash, let trusted):
+                    lane.trusted = trusted
                     let matches = try await self.environment.hasher.verify(password, against: hash, lane: lane)
                     action = machine.passwordVerified(matches: matches)
                 case .verifyDummy(let password):
@@ -65,6 +72,19 @@ public struct LoginService: Sendable {
                     action = machine.passwordVerified(matches: false)
                 case .apply(let decision):
                     action = machine.decisionApplied(try await self.apply(decision, origin: origin))
+                case .confirmReauthentication(let presented, let issued):
+                    let live = try await self.stores.accessTokens.accessToken(digest: presented)?.isLive(at: now) ?? false
+                    if !live { _ = try await self.stores.accessTokens.revoke(digest: issued, at: now) }
+                    action = machine.reauthenticationConfirmed(live: live)
+                case .seeDevice(let userID):
+                    let device = DeviceFingerprint(userAgent: origin.userAgent, address: origin.address)
+                    let key = device.key(self.environment.secrets, userID: userID)
+                    action = machine.deviceSeen(try await self.stores.devices.seeDevice(userID: userID, key: key, at: now))
+                case .noticeNewDevice(let companyID, let usernameKey):
+                    try await self.stores.messages.enqueue(
+                        .notice(.newDevice, companyID: companyID, usernameKey: usernameKey, app: app, origin: origin, at: now)
+                    )
+                    action = machine.newDeviceNoticed()
                 case .forgetAttempt(let id):
                     try await attempts.forgetAttempt(id: id)
                     action = machine.attemptForgotten()
@@ -79,15 +99,7 @@ public struct LoginService: Sendable {
                 case .noticeLock(let companyID, let usernameKey, _):
                     // Queued for unknown usernames too: the worker drops those, and the request did the same work.
                     try await self.stores.messages.enqueue(
-                        NewQueuedMessage(
-                            kind: .notice(.accountLocked),
-                            companyID: companyID,
-                            usernameKey: usernameKey,
-                            appKeyID: app.appKey.id,
-                            address: origin.address,
-                            requestID: origin.requestID,
-                            createdAt: now
-                        )
+                        .notice(.accountLocked, companyID: companyID, usernameKey: usernameKey, app: app, origin: origin, at: now)
                     )
                     action = machine.lockNoticed()
                 case .answer(let outcome, let audit):
@@ -132,6 +144,19 @@ public struct LoginService: Sendable {
         }
         if let refresh = decision.refreshToken {
             guard try await self.stores.refreshTokens.insert(refresh.record) else { throw LoginServiceError.appKeyRevoked }
+        }
+        if let device = decision.trustedDevice {
+            var record = device.record
+            record.label = DeviceFingerprint(userAgent: origin.userAgent, address: origin.address).family
+            record.address = origin.address
+            guard try await self.stores.devices.insert(record) else { throw LoginServiceError.appKeyRevoked }
+        }
+        if let used = decision.usedTrustedDevice {
+            try await self.stores.devices.touchTrustedDevice(id: used, at: self.environment.clock.now)
+        }
+        if let issued = decision.accessToken {
+            // The account is in use: its user expiry counts from now.
+            try await self.stores.directory.recordSignIn(userID: issued.record.userID, at: issued.record.issuedAt)
         }
         if let message = decision.message {
             do {

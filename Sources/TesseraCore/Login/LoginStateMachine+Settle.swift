@@ -9,10 +9,13 @@ extension LoginStateMachine {
         var failedPassword = false
         if self.reservation != nil, case .failed(.baseAuthentication, _) = decision.outcome { failedPassword = true }
         let hasAccount = self.account != nil
+        var signedIn = false
+        if case .succeeded = decision.outcome { signedIn = decision.reauthentication == nil }
         self.settlement = Settlement(
             forgetReservation: self.reservation != nil && !failedPassword,
             recordFailure: decision.countsAsFailure && hasAccount,
-            checkLock: (failedPassword || decision.countsAsFailure) && hasAccount
+            checkLock: (failedPassword || decision.countsAsFailure) && hasAccount,
+            seeDevice: signedIn && self.app.company.policy.devices.newDeviceNotices
         )
         return self.nextSettlement()
     }
@@ -38,6 +41,10 @@ extension LoginStateMachine {
             self.settlement.checkLock = false
             return .countFailures(self.query(account.usernameKey))
         }
+        if self.settlement.seeDevice, let user = account.user {
+            self.settlement.seeDevice = false
+            return .seeDevice(userID: user.id)
+        }
         return self.answer()
     }
 
@@ -61,9 +68,16 @@ extension LoginStateMachine {
     mutating func answer(_ outcome: LoginOutcome, message: OutgoingMessage? = nil) -> Action {
         let userID = self.account?.user?.id
         switch outcome {
-        case .succeeded:
-            self.audit.append(LoginAuditEntry(.loginSucceeded, userID: userID, outcome: "success"))
+        case .succeeded(_, _, let deviceToken):
+            let reauthenticated = self.decision?.reauthentication != nil
+            if let used = self.decision?.usedTrustedDevice {
+                self.audit.append(LoginAuditEntry(.loginStep, userID: userID, outcome: "VerificationCode: skipped for remembered device \(used)"))
+            }
+            self.audit.append(LoginAuditEntry(.loginSucceeded, userID: userID, outcome: reauthenticated ? "re-authenticated" : "success"))
             self.audit.append(LoginAuditEntry(.tokenIssued, userID: userID, outcome: nil))
+            if deviceToken != nil, let device = self.decision?.trustedDevice {
+                self.audit.append(LoginAuditEntry(.deviceRemembered, userID: userID, outcome: "device \(device.record.id)"))
+            }
         case .expecting(let step, let reason, _, _):
             self.audit.append(LoginAuditEntry(.loginStep, userID: userID, outcome: "\(step.rawValue): \(reason.rawValue)"))
         case .failed(let step, let reason):

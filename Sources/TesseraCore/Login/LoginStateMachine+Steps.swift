@@ -41,6 +41,11 @@ extension LoginStateMachine {
             return self.finish(.failed(step: .baseAuthentication, reason: .invalidCredentials))
         }
         let now = self.now
+        if self.app.company.policy.hasExpired(user, at: now) {
+            // Unused past the company's user expiry: told only to whoever knows the password, and until an
+            // operator enables the account again.
+            return self.finish(.failed(step: .baseAuthentication, reason: .accountExpired))
+        }
         if user.passwordExpired || self.app.company.policy.passwords.isExpired(changedAt: user.passwordChangedAt, now: now) {
             // The password was right but has run out: only a password-change ticket, no transaction.
             let (token, ticket) = self.ticket(.passwordChange, for: user)
@@ -57,7 +62,8 @@ extension LoginStateMachine {
             passwordProof: self.secrets.passwordProof(password, transactionID: id),
             step: .baseAuthentication,
             createdAt: now,
-            expiresAt: now.addingTimeInterval(self.limits.interimLifetime)
+            expiresAt: now.addingTimeInterval(self.limits.interimLifetime),
+            reauthentication: self.reauthentication
         )
         return self.advance(transaction, interim: interim, user: user, isNew: true)
     }
@@ -75,6 +81,11 @@ extension LoginStateMachine {
             case .baseAuthentication:
                 preconditionFailure("BaseAuthentication is passed before a transaction exists")
 
+            case .verificationCode where self.remembered(user) != nil:
+                // A device the user had remembered after a sign-in with a code: the code is skipped, nothing else.
+                step.usedDevice = self.remembered(user)?.id
+                current = self.step(after: .verificationCode, for: user)
+
             case .verificationCode where user.twoFactor == .totp:
                 // Nothing is sent: the code comes from the user's authenticator app.
                 guard let sealed = user.totpSecret, let secret = self.secrets.openAuthenticatorSecret(sealed, userID: user.id)
@@ -88,6 +99,7 @@ extension LoginStateMachine {
                     return self.finish(step.wrongCode(attempts: self.limits.attempts))
                 }
                 step.spentStep = SpentAuthenticatorStep(userID: user.id, step: matched)
+                step.transaction.codeVerified = true
                 current = self.step(after: .verificationCode, for: user)
 
             case .verificationCode:
@@ -118,6 +130,7 @@ extension LoginStateMachine {
                 guard isLive && matches else { return self.finish(step.wrongCode(attempts: self.limits.attempts)) }
                 step.transaction.codeDigest = nil
                 step.transaction.codeExpiresAt = nil
+                step.transaction.codeVerified = true
                 current = self.step(after: .verificationCode, for: user)
 
             case .securityPin:
@@ -147,23 +160,72 @@ extension LoginStateMachine {
         }
 
         let token = self.generator.token()
-        let sessionID = AccessTokenRecord.sessionID(of: token)
-        let issued = IssuedAccessToken.mint(token, sessionID: sessionID, userID: user.id, app: self.app, sessionStartedAt: now, now: now)
-        // A company that opted into refresh tokens gets one beside the access token; the others, ETNA's answer.
-        let refresh = self.app.company.policy.refresh.map { policy in
-            IssuedRefreshToken.mint(
-                self.generator.token(),
-                sessionID: sessionID,
-                userID: user.id,
-                app: self.app,
-                sessionStartedAt: now,
-                now: now,
-                policy: policy
-            )
+        // A re-authentication renews its session's proof of identity; a login opens a session of its own.
+        let reauthentication = step.transaction.reauthentication
+        let sessionID = reauthentication?.sessionID ?? AccessTokenRecord.sessionID(of: token)
+        let sessionStartedAt = reauthentication?.sessionStartedAt ?? now
+        let issued = IssuedAccessToken.mint(
+            token,
+            sessionID: sessionID,
+            userID: user.id,
+            app: self.app,
+            sessionStartedAt: sessionStartedAt,
+            authenticatedAt: now,
+            now: now
+        )
+        let policy = self.app.company.policy
+        // A company that opted into refresh tokens gets one beside the access token (a re-authentication keeps the
+        // session's own); the others, ETNA's answer.
+        let refresh = policy.refresh.flatMap { refresh in
+            reauthentication != nil
+                ? nil
+                : IssuedRefreshToken.mint(
+                    self.generator.token(),
+                    sessionID: sessionID,
+                    userID: user.id,
+                    app: self.app,
+                    sessionStartedAt: now,
+                    authenticatedAt: now,
+                    now: now,
+                    policy: refresh
+                )
         }
-        var decision = step.end(.succeeded(token: token, refreshToken: refresh?.token), accessToken: issued)
+        // A device is remembered when the client asks, the company allows it, and a code was passed just now.
+        let device = policy.devices.trustedDeviceDays.flatMap { days in
+            self.request.rememberDevice && step.transaction.codeVerified && reauthentication == nil
+                ? self.rememberDevice(of: user, days: days) : nil
+        }
+        var decision = step.end(.succeeded(token: token, refreshToken: refresh?.token, deviceToken: device?.token), accessToken: issued)
         decision.refreshToken = refresh
+        decision.reauthentication = reauthentication
+        decision.trustedDevice = device
+        decision.usedTrustedDevice = step.usedDevice
         return self.finish(decision)
+    }
+
+    /// The request's remembered device, when it vouches for `user` through this app now.
+    private func remembered(_ user: User) -> TrustedDevice? {
+        guard self.app.company.policy.devices.trustedDeviceDays != nil, let device = self.trustedDevice,
+            device.vouches(for: user, appKeyID: self.app.appKey.id, at: self.now)
+        else { return nil }
+        return device
+    }
+
+    /// A new remembered device of `user` for `days`; the executor adds the label and address of the request.
+    private func rememberDevice(of user: User, days: Int) -> IssuedDeviceToken {
+        let token = self.generator.token()
+        let record = TrustedDevice(
+            id: String(SecretDigest.sha256("device:" + token).prefix(24)),
+            digest: SecretDigest.sha256(token),
+            userID: user.id,
+            appKeyID: self.app.appKey.id,
+            companyID: self.app.company.id,
+            label: "",
+            address: nil,
+            createdAt: self.now,
+            expiresAt: self.now.addingTimeInterval(TimeInterval(days) * 86_400)
+        )
+        return IssuedDeviceToken(token: token, record: record)
     }
 
     /// A new single-purpose ticket for the user: the token for the client and the record to store.
@@ -223,6 +285,8 @@ private struct FlowStep {
     var transaction: LoginTransaction
     var message: OutgoingMessage?
     var spentStep: SpentAuthenticatorStep?
+    /// The remembered device that skipped the code.
+    var usedDevice: String?
 
     init(start: LoginTransaction, interim: String, isNew: Bool) {
         self.start = start

@@ -29,6 +29,11 @@ public struct LoginStateMachine: Sendable {
         case checkAddress(address: String, since: Date)
         /// Load the transaction whose interim token has this digest, and its user (``transactionLoaded(_:user:)``).
         case loadTransaction(interimTokenDigest: String)
+        /// The bearer with the password is no interim token: load the access token it may be, and its user, for a
+        /// re-authentication of that session (``sessionLoaded(_:user:)``).
+        case loadSession(accessTokenDigest: String)
+        /// Load the remembered device of the request's `DeviceToken` (``trustedDeviceLoaded(_:)``).
+        case loadTrustedDevice(digest: String)
         /// Layers 1 and 2 for a step after the password: the account's failures and its lock
         /// (``accountChecked(_:lockedUntil:)``).
         case checkAccount(AccountQuery)
@@ -36,14 +41,18 @@ public struct LoginStateMachine: Sendable {
         case loadUser(companyID: Int64, usernameKey: String)
         /// Decide all three layers for the password attempt in one atomic step (``attemptReserved(_:)``).
         case reserveAttempt(LoginAttempt, AttemptLimits)
-        /// Verify the password against the user's slow hash (``passwordVerified(matches:)``).
-        case verifyPassword(password: String, hash: String)
+        /// Verify the password against the user's slow hash (``passwordVerified(matches:)``); `trusted` when the
+        /// request comes with the user's remembered device, which gets the pool's reserved turns.
+        case verifyPassword(password: String, hash: String, trusted: Bool)
         /// Spend the time of one verification without a user, so the answer's timing tells nothing
         /// (``passwordVerified(matches:)`` with `false`).
         case verifyDummy(password: String)
         /// Make the decision durable in the order that never hands out what was not stored
         /// (``decisionApplied(_:)``: `false` when another request changed the transaction first).
         case apply(LoginDecision)
+        /// A re-authentication was stored: check that the token it was asked with is still live, and if not revoke
+        /// the one just issued (``reauthenticationConfirmed(live:)``).
+        case confirmReauthentication(presentedDigest: String, issuedDigest: String)
         /// The reserved attempt did not turn out a failure: forget it (``attemptForgotten()``).
         case forgetAttempt(id: String)
         /// Record a failure that was not reserved (a wrong code or PIN, another password resent) and count the
@@ -55,6 +64,11 @@ public struct LoginStateMachine: Sendable {
         case lock(companyID: Int64, usernameKey: String, until: Date, now: Date)
         /// Tell the account's user, if there is one, that it was locked (``lockNoticed()``).
         case noticeLock(companyID: Int64, usernameKey: String, userID: Int64?)
+        /// Record the device of the request (its user agent family and network) as seen for the user now
+        /// (``deviceSeen(_:)``).
+        case seeDevice(userID: Int64)
+        /// Tell the user they signed in from a new device (``newDeviceNoticed()``).
+        case noticeNewDevice(companyID: Int64, usernameKey: String)
         /// Record `audit` (in order) and answer `outcome`. The machine is finished.
         case answer(LoginOutcome, audit: [LoginAuditEntry])
     }
@@ -73,11 +87,14 @@ public struct LoginStateMachine: Sendable {
         case initial
         case checkingAddress
         case loadingTransaction
+        case loadingSession
+        case loadingDevice(usernameKey: String, password: String)
         case checkingAccount(LoginTransaction, User)
         case loadingUser(usernameKey: String, password: String)
         case reserving(LoginAttempt, password: String)
         case verifying(password: String, refused: Bool)
         case applying
+        case confirming
         case settling
         case finished
     }
@@ -93,6 +110,7 @@ public struct LoginStateMachine: Sendable {
         var forgetReservation = false
         var recordFailure = false
         var checkLock = false
+        var seeDevice = false
     }
 
     var state: State = .initial
@@ -117,6 +135,10 @@ public struct LoginStateMachine: Sendable {
     var lastStep = LoginStep.baseAuthentication
     /// The account's failures when it was locked, for the audit event.
     var lockedAfter = 0
+    /// The remembered device of the request's `DeviceToken`, when there is a live one of this app.
+    var trustedDevice: TrustedDevice?
+    /// The session a bearer with a password re-authenticates.
+    var reauthentication: Reauthentication?
 
     /// How often a request is replayed when another request changed its transaction first.
     public static let conflictRetries = 3
@@ -173,6 +195,23 @@ public struct LoginStateMachine: Sendable {
             return self.finish(.failed(step: .baseAuthentication, reason: .invalidCredentials))
         }
         let usernameKey = Username.key(username)
+        if let device = self.request.deviceToken, self.app.company.policy.devices.trustedDeviceDays != nil,
+            device.utf8.count <= self.limits.maximumCredentialLength
+        {
+            self.state = .loadingDevice(usernameKey: usernameKey, password: password)
+            return .loadTrustedDevice(digest: SecretDigest.sha256(device))
+        }
+        self.state = .loadingUser(usernameKey: usernameKey, password: password)
+        return .loadUser(companyID: self.app.company.id, usernameKey: usernameKey)
+    }
+
+    /// The remembered device of the `DeviceToken`, or `nil` when there is none by it. Whether it vouches for the
+    /// user is decided once the user is known; an unknown or dead one changes nothing (the code is asked for).
+    public mutating func trustedDeviceLoaded(_ device: TrustedDevice?) -> Action {
+        guard case .loadingDevice(let usernameKey, let password) = self.state else {
+            preconditionFailure("trustedDeviceLoaded() answers loadTrustedDevice")
+        }
+        self.trustedDevice = device.flatMap { $0.appKeyID == self.app.appKey.id && $0.revokedAt == nil && self.now < $0.expiresAt ? $0 : nil }
         self.state = .loadingUser(usernameKey: usernameKey, password: password)
         return .loadUser(companyID: self.app.company.id, usernameKey: usernameKey)
     }
@@ -187,7 +226,36 @@ public struct LoginStateMachine: Sendable {
             self.state = .checkingAccount(transaction, user)
             return .checkAccount(self.query(user.usernameKey))
         }
+        if transaction == nil, self.conflicts == 0, self.app.company.policy.recentAuthentication != nil,
+            self.request.password != nil, self.request.verificationCode == nil, self.request.pin == nil,
+            let bearer = self.request.interimToken
+        {
+            // No login waits behind this bearer: with a password, in a company with step-up, it may be a session's
+            // access token asking to re-authenticate.
+            self.state = .loadingSession
+            return .loadSession(accessTokenDigest: SecretDigest.sha256(bearer))
+        }
         return self.continueTransaction(transaction, user: user)
+    }
+
+    /// The access token of a re-authentication and its user, or `nil` when the bearer is none of this app's.
+    /// A live one is re-authenticated like a login: the password through all three layers, then the second factor.
+    public mutating func sessionLoaded(_ record: AccessTokenRecord?, user: User?) -> Action {
+        guard case .loadingSession = self.state else { preconditionFailure("sessionLoaded() answers loadSession") }
+        guard let record, let user, record.isLive(at: self.now), record.appKeyID == self.app.appKey.id,
+            record.userID == user.id, user.companyID == self.app.company.id,
+            self.request.username.map({ Username.key($0) == user.usernameKey }) ?? true,
+            let password = self.request.password, password.utf8.count <= self.limits.maximumCredentialLength
+        else {
+            return self.finish(.failed(step: .baseAuthentication, reason: .corruptedTicket))
+        }
+        self.reauthentication = Reauthentication(
+            sessionID: record.sessionID,
+            sessionStartedAt: record.sessionStartedAt,
+            tokenDigest: record.digest
+        )
+        self.state = .loadingUser(usernameKey: user.usernameKey, password: password)
+        return self.userLoaded(user)
     }
 
     /// The account's failures and lock, for a step after the password.
@@ -222,7 +290,8 @@ public struct LoginStateMachine: Sendable {
             self.reservation = attempt
             self.state = .verifying(password: password, refused: false)
             if let user = self.account?.user {
-                return .verifyPassword(password: password, hash: user.passwordHash)
+                let trusted = self.trustedDevice?.vouches(for: user, appKeyID: self.app.appKey.id, at: self.now) ?? false
+                return .verifyPassword(password: password, hash: user.passwordHash, trusted: trusted)
             }
             return .verifyDummy(password: password)
         case .refused:
@@ -258,7 +327,35 @@ public struct LoginStateMachine: Sendable {
             self.decision = nil
             return self.answer(.failed(step: self.lastStep, reason: .corruptedTicket))
         }
+        if let reauthentication = self.decision?.reauthentication, let issued = self.decision?.accessToken {
+            self.state = .confirming
+            return .confirmReauthentication(presentedDigest: reauthentication.tokenDigest, issuedDigest: issued.record.digest)
+        }
         return self.settle()
+    }
+
+    /// Whether the re-authenticated session was still live once its fresh token was stored (if not, that token
+    /// was revoked again: the session ended while the re-authentication ran).
+    public mutating func reauthenticationConfirmed(live: Bool) -> Action {
+        guard case .confirming = self.state else { preconditionFailure("reauthenticationConfirmed() answers confirmReauthentication") }
+        if !live { self.decision?.outcome = .failed(step: .baseAuthentication, reason: .corruptedTicket) }
+        return self.settle()
+    }
+
+    /// The device was recorded as seen; `sighting` tells when it was seen before.
+    public mutating func deviceSeen(_ sighting: DeviceSighting) -> Action {
+        // A user's first device on record is not news; one not seen for the interval is.
+        let isNew =
+            sighting.knownDevices > 0
+            && sighting.previouslySeenAt.map { self.now.timeIntervalSince($0) > DevicePolicy.unseenInterval } ?? true
+        guard isNew, let account else { return self.nextSettlement() }
+        self.audit.append(LoginAuditEntry(.loginNewDevice, userID: account.user?.id, outcome: "new device"))
+        return .noticeNewDevice(companyID: self.app.company.id, usernameKey: account.usernameKey)
+    }
+
+    /// The new-device notice was queued.
+    public mutating func newDeviceNoticed() -> Action {
+        self.nextSettlement()
     }
 
     /// The reserved attempt was forgotten.
@@ -299,7 +396,7 @@ public struct LoginStateMachine: Sendable {
             self.reservation = nil
         }
         switch self.state {
-        case .verifying, .applying: return self.reservation?.id
+        case .verifying, .applying, .confirming: return self.reservation?.id
         default: return nil
         }
     }

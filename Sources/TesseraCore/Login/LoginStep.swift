@@ -21,6 +21,9 @@ public enum LoginReason: String, Sendable, Equatable {
     case passwordExpired = "Your Password has expired and must be changed"
     /// A Tessera extension: the refresh token is unknown, spent, expired, or its session ended.
     case invalidRefreshToken = "Invalid refresh token"
+    /// A Tessera extension (ETNA's user expiration): the account went unused past the company's user expiry and
+    /// waits for an operator to enable it again. Given only after the right password.
+    case accountExpired = "User account has expired"
 }
 
 /// What the PIN step shows the user so they know the server is theirs: the image and phrase they chose.
@@ -42,8 +45,9 @@ public struct PinHint: Sendable, Equatable {
 
 /// What `/token` answers, before it is put on the wire.
 public enum LoginOutcome: Sendable, Equatable {
-    /// Every required step passed: an access token, and a refresh token when the company has them.
-    case succeeded(token: String, refreshToken: String? = nil)
+    /// Every required step passed: an access token, a refresh token when the company has them, and a device token
+    /// when the client asked for its device to be remembered.
+    case succeeded(token: String, refreshToken: String? = nil, deviceToken: String? = nil)
     /// The flow waits for `step`; `token` is the interim token (or a single-purpose ticket) to send back. At the PIN
     /// step, `hint` carries the user's security image and phrase.
     case expecting(step: LoginStep, reason: LoginReason, token: String, hint: PinHint? = nil)

@@ -21,6 +21,11 @@ public struct LoginTransaction: Sendable, Equatable {
     public var expiresAt: Date
     /// Bumped on every change; stores update only the version they read (optimistic concurrency).
     public var version: Int
+    /// A verification code was passed in this transaction (not skipped by a remembered device): only such a
+    /// login may remember its device.
+    public var codeVerified: Bool
+    /// Set when the transaction re-authenticates a live session (step-up) instead of opening a new one.
+    public var reauthentication: Reauthentication?
 
     public init(
         id: String,
@@ -36,7 +41,9 @@ public struct LoginTransaction: Sendable, Equatable {
         pinFailures: Int = 0,
         createdAt: Date,
         expiresAt: Date,
-        version: Int = 0
+        version: Int = 0,
+        codeVerified: Bool = false,
+        reauthentication: Reauthentication? = nil
     ) {
         self.id = id
         self.interimTokenDigest = interimTokenDigest
@@ -52,5 +59,23 @@ public struct LoginTransaction: Sendable, Equatable {
         self.createdAt = createdAt
         self.expiresAt = expiresAt
         self.version = version
+        self.codeVerified = codeVerified
+        self.reauthentication = reauthentication
+    }
+}
+
+/// The session a re-authentication (`POST /token` with the session's bearer and the password) is for: its fresh
+/// token joins the same session, with the session's start kept and its authentication time renewed.
+public struct Reauthentication: Sendable, Equatable {
+    public var sessionID: String
+    public var sessionStartedAt: Date
+    /// The digest of the access token presented: the session must still be live (that token unrevoked) when the
+    /// fresh token is stored.
+    public var tokenDigest: String
+
+    public init(sessionID: String, sessionStartedAt: Date, tokenDigest: String) {
+        self.sessionID = sessionID
+        self.sessionStartedAt = sessionStartedAt
+        self.tokenDigest = tokenDigest
     }
 }

@@ -34,6 +34,15 @@ extension CompanyPolicy {
         guard (0...PasswordPolicy.maximumHistory).contains(self.passwords.history) else {
             throw OperatorError(.invalid, "\(.passwordHistory) must be between 0 and \(PasswordPolicy.maximumHistory)")
         }
+        if let minutes = self.recentAuthentication, !(1...Self.maximumRecentAuthentication).contains(minutes) {
+            throw OperatorError(.invalid, "\(.recentAuthentication) must be between 1 and \(Self.maximumRecentAuthentication) minutes")
+        }
+        if let days = self.userExpiryDays, !(1...Self.maximumPasswordAgeDays).contains(days) {
+            throw OperatorError(.invalid, "\(.userExpiryDays) must be between 1 and \(Self.maximumPasswordAgeDays) days")
+        }
+        if let days = self.devices.trustedDeviceDays, !(1...DevicePolicy.maximumTrustedDays).contains(days) {
+            throw OperatorError(.invalid, "\(.trustedDeviceDays) must be between 1 and \(DevicePolicy.maximumTrustedDays) days")
+        }
         if let refresh = self.refresh {
             guard (60...RefreshPolicy.maximumAge).contains(refresh.lifetime) else {
                 throw OperatorError(.invalid, "\(.refreshLifetime) must be between 1 minute and \(RefreshPolicy.maximumAge / 86_400) days")
@@ -54,6 +63,9 @@ extension CompanyPolicy {
             }
         }
     }
+
+    /// The longest step-up window, in minutes: a day.
+    public static let maximumRecentAuthentication = 1440
 
     /// The most browser origins one company may allow.
     public static let maximumBrowserOrigins = 32
@@ -98,6 +110,13 @@ extension CompanyPolicy {
             ("passwordClasses", "\(self.passwords.requiredClasses)", "\(other.passwords.requiredClasses)"),
             ("passwordHistory", "\(self.passwords.history)", "\(other.passwords.history)"),
             ("throttleAnswer", self.throttleAnswer.rawValue, other.throttleAnswer.rawValue),
+            ("recentAuthentication", self.recentAuthentication.map(String.init) ?? "off", other.recentAuthentication.map(String.init) ?? "off"),
+            ("userExpiryDays", self.userExpiryDays.map(String.init) ?? "off", other.userExpiryDays.map(String.init) ?? "off"),
+            ("newDeviceNotices", "\(self.devices.newDeviceNotices)", "\(other.devices.newDeviceNotices)"),
+            (
+                "trustedDeviceDays", self.devices.trustedDeviceDays.map(String.init) ?? "off",
+                other.devices.trustedDeviceDays.map(String.init) ?? "off"
+            ),
             ("refreshLifetime", self.refresh.map { "\($0.lifetime)" } ?? "off", other.refresh.map { "\($0.lifetime)" } ?? "off"),
             ("sessionMaxAge", self.refresh.map { "\($0.sessionMaxAge)" } ?? "off", other.refresh.map { "\($0.sessionMaxAge)" } ?? "off"),
             (

@@ -25,7 +25,7 @@ public struct OperatorError: Error, Equatable, CustomStringConvertible {
         case company, companyName, tokenLifetime, pairFailureLimit, accountFailureLimit, addressFailureLimit
         case passwordMaxAge, passwordMinLength, appName, appKey, username, password, email, phone, twoFactor, pin
         case secretQuestion, secretAnswer, session, user, role, corsOrigin, throttleAnswer, refreshLifetime, sessionMaxAge
-        case passwordClasses, passwordHistory
+        case passwordClasses, passwordHistory, recentAuthentication, userExpiryDays, trustedDeviceDays
     }
 
     /// A piece of a message: words, or the name of a field.

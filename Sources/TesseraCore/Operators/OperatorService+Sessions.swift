@@ -28,6 +28,25 @@ extension OperatorService {
         return count
     }
 
+    // MARK: Remembered devices
+
+    /// The user's live remembered devices, newest first.
+    public func trustedDevices(of reference: UserReference, by actor: OperatorActor) async throws -> [TrustedDevice] {
+        try actor.require(.viewer)
+        let (_, user) = try await self.resolve(reference)
+        return try await self.stores.devices.trustedDevices(userID: user.id, now: self.now)
+    }
+
+    /// Forgets one of the user's remembered devices by id, or all with `nil`; returns how many.
+    public func forgetTrustedDevices(of reference: UserReference, id: String?, by actor: OperatorActor) async throws -> Int {
+        try actor.require(.support)
+        let (company, user) = try await self.resolve(reference)
+        let count = try await self.stores.devices.revokeTrustedDevices(userID: user.id, id: id, at: self.now)
+        if let id, count == 0 { throw OperatorError(.notFound, "the user has no remembered device with the id \(id)") }
+        try await self.record(.deviceForgotten, by: actor, companyID: company.id, userID: user.id, outcome: "\(count) forgotten")
+        return count
+    }
+
     // MARK: Audit
 
     /// Audit events, newest first: of one user (by reference), or one company, since a time, at most `limit`.

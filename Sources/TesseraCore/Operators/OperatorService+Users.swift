@@ -142,11 +142,13 @@ extension OperatorService {
         return (user, enrolment)
     }
 
-    /// Disables (logins fail, tokens stop working) or enables a user.
+    /// Disables (logins fail, tokens stop working) or enables a user. Enabling also lifts a user expiry: the
+    /// account counts as used now.
     public func setDisabled(_ reference: UserReference, _ disabled: Bool, by actor: OperatorActor) async throws -> User {
         try actor.require(.support)
         let (company, user) = try await self.resolve(reference)
         try await self.directory.setUserDisabled(id: user.id, at: disabled ? self.now : nil)
+        if !disabled { try await self.directory.recordSignIn(userID: user.id, at: self.now) }
         try await self.record(disabled ? .userDisabled : .userEnabled, by: actor, companyID: company.id, userID: user.id)
         return user
     }

@@ -6,6 +6,12 @@ public enum AuditKind: String, Sendable, CaseIterable {
     case loginFailed = "login.failed"
     case loginStep = "login.step"
     case loginThrottled = "login.throttled"
+    /// A user signed in from a device (user agent family and network) not seen for them in 90 days.
+    case loginNewDevice = "login.new_device"
+    /// A user's device was remembered: its `DeviceToken` skips the verification code.
+    case deviceRemembered = "device.remembered"
+    /// Remembered devices were forgotten by the user or an operator.
+    case deviceForgotten = "device.forgotten"
     case accountLocked = "account.locked"
     case accountUnlocked = "account.unlocked"
     case codeSent = "code.sent"

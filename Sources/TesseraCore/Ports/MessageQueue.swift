@@ -10,6 +10,30 @@ public enum NoticeReason: String, Sendable, Equatable, CaseIterable {
     case pinChanged = "pin-changed"
     /// A spent refresh token was presented again: the session was ended, as it may have been stolen.
     case refreshTokenReused = "refresh-token-reused"
+    /// A sign-in came from a device not seen for the user in 90 days.
+    case newDevice = "new-device"
+}
+
+extension NewQueuedMessage {
+    /// A notice to the account's user about something a request of `app` from `origin` did.
+    public static func notice(
+        _ reason: NoticeReason,
+        companyID: Int64,
+        usernameKey: String,
+        app: ResolvedApp,
+        origin: RequestOrigin,
+        at date: Date
+    ) -> NewQueuedMessage {
+        NewQueuedMessage(
+            kind: .notice(reason),
+            companyID: companyID,
+            usernameKey: usernameKey,
+            appKeyID: app.appKey.id,
+            address: origin.address,
+            requestID: origin.requestID,
+            createdAt: date
+        )
+    }
 }
 
 /// What a queued message asks for. Nothing secret is ever queued: a reset code is drawn when the message is

@@ -29,10 +29,14 @@ public struct HashLane: Sendable, Hashable {
     public var address: String?
     /// Work served before the other waiting work: a login from an address with no failures in its window.
     public var priority: Bool
+    /// Work of a login that came with the user's remembered device (OWASP's device cookie): it has the pool's
+    /// reserved turns, before any other waiting work, and is never refused for its address's queue being full.
+    public var trusted: Bool
 
-    public init(address: String?, priority: Bool = false) {
+    public init(address: String?, priority: Bool = false, trusted: Bool = false) {
         self.address = address
         self.priority = priority
+        self.trusted = trusted
     }
 
     public static let unattributed = HashLane(address: nil)

@@ -27,9 +27,12 @@ public protocol DirectoryStore: Sendable {
     func resetProfile(companyID: Int64, usernameKey: String) async throws -> ResetProfile?
     func users(companyID: Int64) async throws -> [User]
     func setUserDisabled(id: Int64, at: Date?) async throws
+    /// Notes that the account was used (a sign-in, a refresh, an operator enabling it) at `at`: its user expiry
+    /// counts from here.
+    func recordSignIn(userID: Int64, at: Date) async throws
     func setPinDigest(userID: Int64, digest: String?) async throws
-    /// Sets a new password hash; clears an operator's expiry mark.
-    /// Sets the user's password hash; the one it replaces joins the user's password history.
+    /// Sets the user's password hash and clears an operator's expiry mark; the hash it replaces joins the user's
+    /// password history, and the user's remembered devices are forgotten.
     func setPassword(userID: Int64, hash: String, changedAt: Date) async throws
     /// The hashes of the user's earlier passwords (not the current one), newest first, at most `limit`.
     func passwordHistory(userID: Int64, limit: Int) async throws -> [String]
@@ -150,7 +153,8 @@ public protocol AccessTokenStore: Sendable {
     /// Revokes every live token of the user but `keeping` (a digest), and the refresh tokens of every session but
     /// `keeping`'s; returns how many access tokens.
     func revokeAll(userID: Int64, keeping: String?, at: Date) async throws -> Int
-    /// Revokes one token by digest, and its session's refresh tokens (a logout); `false` when it was not live.
+    /// Ends the session of the token with this digest (a logout): its refresh tokens, then every live access token
+    /// of it; `false` when none was live.
     func revoke(digest: String, at: Date) async throws -> Bool
     /// Revokes one session by its public id, access and refresh tokens — of `userID` only, when given; `false`
     /// when there is no such live session.
@@ -236,4 +240,21 @@ public protocol TicketStore: Sendable {
     func ticket(digest: String) async throws -> Ticket?
     /// Marks the ticket used if it was not; `false` when it already was.
     func markUsed(digest: String, at: Date) async throws -> Bool
+}
+
+/// The devices users sign in from, and the ones they chose to have remembered.
+public protocol DeviceStore: Sendable {
+    /// Records that the user signed in from the device with this key at `at`, and tells when it was seen before.
+    func seeDevice(userID: Int64, key: String, at: Date) async throws -> DeviceSighting
+    /// Stores a remembered device; `false` when its app key was revoked first.
+    func insert(_ device: TrustedDevice) async throws -> Bool
+    /// The remembered device with this token digest, whatever its state.
+    func trustedDevice(digest: String) async throws -> TrustedDevice?
+    /// Notes that the device skipped a code at `at`.
+    func touchTrustedDevice(id: String, at: Date) async throws
+    /// The user's live remembered devices (not revoked, not expired, remembered since the password was set),
+    /// newest first.
+    func trustedDevices(userID: Int64, now: Date) async throws -> [TrustedDevice]
+    /// Forgets the user's remembered device `id`, or all of them with `nil`; how many were live.
+    func revokeTrustedDevices(userID: Int64, id: String?, at: Date) async throws -> Int
 }

@@ -11,6 +11,7 @@ public struct TesseraStores: Sendable {
     public var resetCodes: any ResetCodeStore
     public var messages: any MessageQueue
     public var refreshTokens: any RefreshTokenStore
+    public var devices: any DeviceStore
 
     public init(
         directory: any DirectoryStore,
@@ -21,7 +22,8 @@ public struct TesseraStores: Sendable {
         audit: any AuditLog,
         resetCodes: any ResetCodeStore,
         messages: any MessageQueue,
-        refreshTokens: any RefreshTokenStore
+        refreshTokens: any RefreshTokenStore,
+        devices: any DeviceStore
     ) {
         self.directory = directory
         self.transactions = transactions
@@ -32,12 +34,13 @@ public struct TesseraStores: Sendable {
         self.resetCodes = resetCodes
         self.messages = messages
         self.refreshTokens = refreshTokens
+        self.devices = devices
     }
 
     /// One object that is every store (an SQL database, the tests' in-memory store).
     public init(
         _ all: some DirectoryStore & LoginTransactionStore & AccessTokenStore & TicketStore & AttemptStore & AuditLog & ResetCodeStore
-            & MessageQueue & RefreshTokenStore
+            & MessageQueue & RefreshTokenStore & DeviceStore
     ) {
         self.init(
             directory: all,
@@ -48,7 +51,8 @@ public struct TesseraStores: Sendable {
             audit: all,
             resetCodes: all,
             messages: all,
-            refreshTokens: all
+            refreshTokens: all,
+            devices: all
         )
     }
 }

@@ -46,6 +46,11 @@ public struct KeyedDigester: Sendable {
     public func passwordProof(_ password: String, transactionID: String) -> String {
         self.key.digest(password, context: "login-password:\(transactionID)")
     }
+
+    /// A device a user signed in from (``DeviceFingerprint``): the same device gives the same key for one user only.
+    public func deviceKey(family: String, network: String, userID: Int64) -> String {
+        self.key.digest(family + "\n" + network, context: "device:\(userID)")
+    }
 }
 
 /// Rules for a security PIN.

@@ -41,7 +41,8 @@ public struct RefreshService: Sendable {
                 !(try await refreshTokens.isSessionEnded(sessionID: record.sessionID)),
                 let user = try await self.stores.directory.user(id: record.userID), !user.isDisabled,
                 user.companyID == app.company.id, !user.passwordExpired,
-                !app.company.policy.passwords.isExpired(changedAt: user.passwordChangedAt, now: now)
+                !app.company.policy.passwords.isExpired(changedAt: user.passwordChangedAt, now: now),
+                !app.company.policy.hasExpired(user, at: now)
             else { return Self.refused }
             let access = IssuedAccessToken.mint(
                 self.environment.generator.token(),
@@ -49,6 +50,7 @@ public struct RefreshService: Sendable {
                 userID: user.id,
                 app: app,
                 sessionStartedAt: record.sessionStartedAt,
+                authenticatedAt: record.authenticatedAt,
                 now: now
             )
             let next = IssuedRefreshToken.mint(
@@ -57,6 +59,7 @@ public struct RefreshService: Sendable {
                 userID: user.id,
                 app: app,
                 sessionStartedAt: record.sessionStartedAt,
+                authenticatedAt: record.authenticatedAt,
                 now: now,
                 policy: policy
             )
@@ -73,6 +76,8 @@ public struct RefreshService: Sendable {
                 _ = try await self.stores.accessTokens.revoke(sessionID: record.sessionID, userID: user.id, at: now)
                 return Self.refused
             }
+            // A session kept alive by refreshes is an account in use.
+            try await self.stores.directory.recordSignIn(userID: user.id, at: now)
             await self.stores.audit.record(.tokenRefreshed, at: now, app: app, userID: user.id, client: origin, outcome: nil)
             return .succeeded(token: access.token, refreshToken: next.token)
         }
@@ -94,15 +99,7 @@ public struct RefreshService: Sendable {
         )
         guard let user = try await self.stores.directory.user(id: record.userID) else { return }
         try await self.stores.messages.enqueue(
-            NewQueuedMessage(
-                kind: .notice(.refreshTokenReused),
-                companyID: user.companyID,
-                usernameKey: user.usernameKey,
-                appKeyID: app.appKey.id,
-                address: origin.address,
-                requestID: origin.requestID,
-                createdAt: now
-            )
+            .notice(.refreshTokenReused, companyID: user.companyID, usernameKey: user.usernameKey, app: app, origin: origin, at: now)
         )
     }
 }

@@ -57,6 +57,9 @@ public struct Introspection: Sendable, Equatable {
     public var expiresAt: Date
     public var issuedAt: Date
     public var sessionID: String
+    /// When the session's user last signed in with credentials (OpenID's `auth_time`), for a resource server's own
+    /// step-up.
+    public var authenticatedAt: Date
 }
 
 /// `POST /token/introspect`: for resource servers that authenticate with a key marked for introspection and
@@ -117,7 +120,8 @@ public struct IntrospectionService: Sendable {
             clientID: session.appName,
             expiresAt: session.record.expiresAt,
             issuedAt: session.record.issuedAt,
-            sessionID: session.record.sessionID
+            sessionID: session.record.sessionID,
+            authenticatedAt: session.record.authenticatedAt
         )
     }
 }
