@@ -93,7 +93,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             // Compiled into the module as `PackageResources.openapi_yaml`: no bundle beside the binary.
-            resources: [.embedInCode("Resources/openapi.yaml")]
+            resources: [.embedInCode("Resources/openapi.yaml"), .embedInCode("Resources/admin-openapi.yaml")]
         ),
         .target(name: "TesseraClient"),
         .target(

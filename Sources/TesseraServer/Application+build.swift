@@ -31,12 +31,27 @@ public func buildApplication(_ configuration: ServerConfiguration) async throws 
         metrics.queryDuration.record($0)
     }
     let router: Router<TesseraRequestContext>
-    let background: [any Service]
+    var background: [any Service]
     let demo: DemoSeed.Credentials?
     do {
         let parts = try buildRouter(configuration, database: database, logger: logger)
         router = parts.router
         background = parts.services
+        if let admin = parts.admin, let adminPort = configuration.adminPort {
+            // Stopped before the database closes, like the public listener.
+            background.append(
+                Application(
+                    router: admin,
+                    server: .tessera(ConnectionLimits(idleTimeout: configuration.idleTimeout, requestHeadTimeout: configuration.requestHeadTimeout)),
+                    configuration: .init(address: .hostname(configuration.adminHost, port: adminPort), serverName: "Tessera"),
+                    onServerRunning: { [logger, configuration] channel in
+                        let port = channel.localAddress?.port ?? adminPort
+                        logger.notice("Tessera's admin listener is listening", metadata: ["address": "\(configuration.adminHost):\(port)"])
+                    },
+                    logger: logger
+                )
+            )
+        }
         // The operator's commands hash new passwords at the cost this server does.
         try await database.setSetting(TesseraDatabase.bcryptCostSetting, String(configuration.bcryptCost))
         demo =

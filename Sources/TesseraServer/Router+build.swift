@@ -15,7 +15,9 @@ public func buildRouter(
     _ configuration: ServerConfiguration,
     database: TesseraDatabase,
     logger: Logger
-) throws -> (router: Router<TesseraRequestContext>, hasher: any PasswordHasher, services: [any Service]) {
+) throws -> (
+    router: Router<TesseraRequestContext>, admin: Router<TesseraRequestContext>?, hasher: any PasswordHasher, services: [any Service]
+) {
     guard let key = configuration.serverKey else { preconditionFailure("buildRouter needs the server key") }
     let metrics = configuration.metrics ?? TesseraMetrics()
     let hasher = MeteredPasswordHasher(
@@ -120,5 +122,22 @@ public func buildRouter(
         logger: logger
     )
     let watch = follower.map { RevocationWatchService(follower: $0, follow: database.followRevocations, logger: logger) }
-    return (router, hasher, [delivery] + (watch.map { [$0] } ?? []))
+    // The back office, on a listener of its own when one is configured.
+    let admin = configuration.adminPort.map { _ in
+        buildAdminRouter(
+            office: BackOffice(
+                operators: OperatorService(stores: stores, environment: environment),
+                login: LoginService(stores: stores, environment: environment),
+                validator: validator,
+                accessTokens: stores.accessTokens,
+                directory: stores.directory,
+                secrets: environment.secrets,
+                clock: configuration.clock,
+                trustedProxies: configuration.trustedProxies,
+                onLoopback: ["127.0.0.1", "::1", "localhost"].contains(configuration.adminHost)
+            ),
+            metrics: metrics
+        )
+    }
+    return (router, admin, hasher, [delivery] + (watch.map { [$0] } ?? []))
 }

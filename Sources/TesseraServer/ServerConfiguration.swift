@@ -7,6 +7,9 @@ import TesseraStorage
 public struct ServerConfiguration: Sendable {
     public var host: String
     public var port: Int
+    /// The back office's listener (console and admin API), off unless a port is given; on loopback by default.
+    public var adminHost: String = "127.0.0.1"
+    public var adminPort: Int?
     public var database: DatabaseURL
     /// Pool size and timeouts when `database` is PostgreSQL.
     public var postgres: PostgresOptions

@@ -396,6 +396,13 @@ enum Migrations {
                 "CREATE INDEX trusted_devices_user ON trusted_devices (user_id)",
             ]
         ),
+        Step(
+            version: 13,
+            statements: [
+                // The back office's operators: users of the built-in operators company, with a role.
+                "CREATE TABLE operator_roles (user_id INTEGER NOT NULL REFERENCES users(id), role TEXT NOT NULL, PRIMARY KEY (user_id))"
+            ]
+        ),
     ]
 
     static var latestVersion: Int { steps.last?.version ?? 0 }

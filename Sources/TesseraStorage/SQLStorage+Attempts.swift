@@ -155,6 +155,13 @@ extension SQLStorage: AttemptStore {
         ).first?.optionalDate("locked_until")
     }
 
+    public func currentLocks(now: Date) async throws -> [AccountLock] {
+        try await self.read(
+            "SELECT company_id, username_key, locked_until FROM account_locks WHERE locked_until > ? ORDER BY locked_until DESC LIMIT 1000",
+            [SQLBind(now)]
+        ).map { AccountLock(companyID: $0.int("company_id"), usernameKey: $0.string("username_key"), until: $0.date("locked_until")) }
+    }
+
     public func unlock(companyID: Int64, usernameKey: String) async throws -> Bool {
         let locks = try await self.write(
             "DELETE FROM account_locks WHERE company_id = ? AND username_key = ? RETURNING 1",

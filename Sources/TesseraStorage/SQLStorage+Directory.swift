@@ -210,6 +210,37 @@ extension SQLStorage: DirectoryStore {
         )
     }
 
+    public func setOperatorRole(userID: Int64, role: OperatorRole?) async throws {
+        guard let role else {
+            try await self.write("DELETE FROM operator_roles WHERE user_id = ?", [.integer(Int(userID))])
+            return
+        }
+        try await self.write(
+            "INSERT INTO operator_roles (user_id, role) VALUES (?, ?) ON CONFLICT (user_id) DO UPDATE SET role = excluded.role",
+            [.integer(Int(userID)), .text(role.rawValue)]
+        )
+    }
+
+    public func operatorRole(userID: Int64) async throws -> OperatorRole? {
+        try await self.read("SELECT role FROM operator_roles WHERE user_id = ?", [.integer(Int(userID))]).first
+            .flatMap { OperatorRole(rawValue: $0.string("role")) }
+    }
+
+    public func searchUsers(_ text: String, limit: Int) async throws -> [User] {
+        // LIKE's own wildcards in the text match themselves.
+        let escaped = Username.key(text).replacingOccurrences(of: "\\", with: "\\\\")
+            .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+        let pattern = "%" + escaped + "%"
+        return try await self.read(
+            """
+            \(Self.userColumns)
+            WHERE u.username_key LIKE ? ESCAPE '\\' OR LOWER(COALESCE(u.email, '')) LIKE ? ESCAPE '\\'
+            ORDER BY u.username_key, u.id LIMIT ?
+            """,
+            [.text(pattern), .text(pattern), .integer(limit)]
+        ).map(Self.user)
+    }
+
     /// A user's row with the last sign-in, which lives apart (see migration 12); `WHERE` follows, on `u`.
     static let userColumns = "SELECT u.*, s.at AS last_sign_in_at FROM users u LEFT JOIN user_sign_ins s ON s.user_id = u.id"
 

@@ -23,6 +23,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Port to listen on (0 picks a free one).")
     var port = 8080
 
+    @Option(help: "Port of the back office (console and admin API); off unless given. Never the public port.")
+    var adminPort: Int?
+
+    @Option(help: "Address the back office listens on (default 127.0.0.1; elsewhere put TLS in front: its cookie is Secure).")
+    var adminHost = "127.0.0.1"
+
     @Option(help: "Append every email/SMS that would be sent to this file as a JSON line (development and tests).")
     var outbox: String?
 
@@ -102,6 +108,10 @@ struct Serve: AsyncParsableCommand {
         }
         _ = try self.smtpConfiguration()
         _ = try self.smsWebhookConfiguration()
+        if let adminPort = self.adminPort {
+            guard (0...65535).contains(adminPort) else { throw ValidationError("--admin-port must be between 0 and 65535") }
+            guard adminPort != self.port || adminPort == 0 else { throw ValidationError("--admin-port must not be the public --port") }
+        }
     }
 
     /// The SMTP server from the flag or the environment, with `--smtp-from`.
@@ -155,7 +165,10 @@ struct Serve: AsyncParsableCommand {
             basePaths: self.basePath.map { [$0] } ?? APIBasePath.allCases,
             tokenCacheCapacity: self.tokenCache
         )
-        try await serve(configuration)
+        var withAdmin = configuration
+        withAdmin.adminPort = self.adminPort
+        withAdmin.adminHost = self.adminHost
+        try await serve(withAdmin)
     }
 }
 

@@ -8,7 +8,7 @@ struct Tessera: AsyncParsableCommand {
         abstract: "An authentication token service speaking ETNA Trader's POST /token contract.",
         subcommands: [
             Serve.self, CompanyCommand.self, AppCommand.self, UserCommand.self, SessionCommand.self, AuditCommand.self, LoginCommand.self,
-            TokenCommand.self, BenchHashCommand.self,
+            TokenCommand.self, OperatorCommand.self, BenchHashCommand.self,
         ]
     )
 }

@@ -93,19 +93,7 @@ struct UserCommand: AsyncParsableCommand {
         }
 
         private func readPassword() throws -> String {
-            let password: String
-            switch (self.password, self.passwordStdin) {
-            case (.some, true): throw CommandError("give --password or --password-stdin, not both")
-            case (nil, false): throw CommandError("give the password with --password-stdin (or --password)")
-            case (.some(let given), false): password = given
-            case (nil, true):
-                guard let line = readLine(strippingNewline: true) else {
-                    throw CommandError("--password-stdin: standard input is empty")
-                }
-                password = line.hasSuffix("\r") ? String(line.dropLast()) : line
-            }
-            guard !password.isEmpty else { throw CommandError("the password is empty") }
-            return password
+            try PasswordInput.read(self.password, fromStdin: self.passwordStdin)
         }
     }
 
@@ -288,6 +276,25 @@ extension AuthenticatorEnrolment {
         print("Authenticator secret (shown once; give it to the user over a safe channel):")
         print("  secret: \(self.secret)")
         print("  url:    \(self.url)")
+    }
+}
+
+/// A new password from `--password` or `--password-stdin`, exactly one of them.
+enum PasswordInput {
+    static func read(_ given: String?, fromStdin: Bool) throws -> String {
+        let password: String
+        switch (given, fromStdin) {
+        case (.some, true): throw CommandError("give --password or --password-stdin, not both")
+        case (nil, false): throw CommandError("give the password with --password-stdin (or --password)")
+        case (.some(let given), false): password = given
+        case (nil, true):
+            guard let line = readLine(strippingNewline: true) else {
+                throw CommandError("--password-stdin: standard input is empty")
+            }
+            password = line.hasSuffix("\r") ? String(line.dropLast()) : line
+        }
+        guard !password.isEmpty else { throw CommandError("the password is empty") }
+        return password
     }
 }
 

@@ -69,26 +69,7 @@ import Testing
                 #expect(served.status == 200)
                 #expect(served.body.hasPrefix("openapi: 3"))
                 #expect(served.body.contains("\nservers:\n  - url: /\n") && served.body.contains("\n  - url: /api\n"))
-                // Paths at two spaces under `paths:`, methods at four below them.
-                var documented = Set<String>()
-                var path: String?
-                var inPaths = false
-                for line in served.body.split(separator: "\n", omittingEmptySubsequences: false) {
-                    if line.hasPrefix("paths:") {
-                        inPaths = true
-                        continue
-                    }
-                    if inPaths, let first = line.first, first != " " { inPaths = false }
-                    guard inPaths else { continue }
-                    if line.hasPrefix("  /"), line.hasSuffix(":"), !line.hasPrefix("   ") {
-                        path = String(line.dropFirst(2).dropLast()).trimmingCharacters(in: CharacterSet(charactersIn: "'\""))
-                    } else if let path, line.hasPrefix("    "), !line.hasPrefix("     ") {
-                        let method = line.trimmingCharacters(in: .whitespaces).dropLast()
-                        if ["get", "put", "post", "delete", "patch"].contains(String(method)) {
-                            documented.insert("\(method.uppercased()) \(path)")
-                        }
-                    }
-                }
+                let documented = Self.documentedOperations(served.body)
                 #expect(
                     documented == routes,
                     "only in the router: \(routes.subtracting(documented)); only in the document: \(documented.subtracting(routes))"
@@ -96,5 +77,30 @@ import Testing
                 #expect(routes.count >= 18)
             }
         }
+    }
+
+    /// `METHOD /path` of every operation of an OpenAPI document: paths at two spaces under `paths:`, methods at
+    /// four below them.
+    static func documentedOperations(_ document: String) -> Set<String> {
+        var documented = Set<String>()
+        var path: String?
+        var inPaths = false
+        for line in document.split(separator: "\n", omittingEmptySubsequences: false) {
+            if line.hasPrefix("paths:") {
+                inPaths = true
+                continue
+            }
+            if inPaths, let first = line.first, first != " " { inPaths = false }
+            guard inPaths else { continue }
+            if line.hasPrefix("  /"), line.hasSuffix(":"), !line.hasPrefix("   ") {
+                path = String(line.dropFirst(2).dropLast()).trimmingCharacters(in: CharacterSet(charactersIn: "'\""))
+            } else if let path, line.hasPrefix("    "), !line.hasPrefix("     ") {
+                let method = line.trimmingCharacters(in: .whitespaces).dropLast()
+                if ["get", "put", "post", "delete", "patch"].contains(String(method)) {
+                    documented.insert("\(method.uppercased()) \(path)")
+                }
+            }
+        }
+        return documented
     }
 }

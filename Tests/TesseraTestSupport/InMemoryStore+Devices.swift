@@ -46,3 +46,27 @@ extension InMemoryStore {
         return count
     }
 }
+
+extension InMemoryStore {
+    public func setOperatorRole(userID: Int64, role: OperatorRole?) async throws {
+        self.operatorRoles[userID] = role
+    }
+
+    public func operatorRole(userID: Int64) async throws -> OperatorRole? { self.operatorRoles[userID] }
+
+    public func searchUsers(_ text: String, limit: Int) async throws -> [User] {
+        let needle = Username.key(text)
+        return self.usersByID.values
+            .filter { needle.isEmpty || $0.usernameKey.contains(needle) || ($0.email?.lowercased().contains(needle) ?? false) }
+            .sorted { ($0.usernameKey, $0.id) < ($1.usernameKey, $1.id) }
+            .prefix(limit).map { $0 }
+    }
+
+    public func currentLocks(now: Date) async throws -> [AccountLock] {
+        self.locks.compactMap { key, until -> AccountLock? in
+            guard until > now, let slash = key.firstIndex(of: "/"), let company = Int64(key[..<slash]) else { return nil }
+            return AccountLock(companyID: company, usernameKey: String(key[key.index(after: slash)...]), until: until)
+        }
+        .sorted { $0.until > $1.until }
+    }
+}

@@ -24,6 +24,7 @@ public actor InMemoryStore: DirectoryStore, LoginTransactionStore, AccessTokenSt
     var passwordHistories: [Int64: [String]] = [:]
     var deviceSightings: [Int64: [String: Date]] = [:]
     var trustedDevicesByID: [String: TrustedDevice] = [:]
+    var operatorRoles: [Int64: OperatorRole] = [:]
     public private(set) var queue: [Int64: (message: NewQueuedMessage, attempts: Int, due: Date, leasedUntil: Date?)] = [:]
     private var nextIDs: [String: Int64] = [:]
 

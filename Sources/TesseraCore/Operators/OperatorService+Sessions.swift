@@ -22,7 +22,7 @@ extension OperatorService {
     /// Ends every live session of the user; returns how many.
     public func endSessions(of reference: UserReference, by actor: OperatorActor) async throws -> Int {
         try actor.require(.support)
-        let (company, user) = try await self.resolve(reference)
+        let (company, user) = try await self.resolveForSupport(reference, by: actor)
         let count = try await self.stores.accessTokens.revokeAll(userID: user.id, keeping: nil, at: self.now)
         try await self.record(.tokensRevoked, by: actor, companyID: company.id, userID: user.id)
         return count
@@ -40,7 +40,7 @@ extension OperatorService {
     /// Forgets one of the user's remembered devices by id, or all with `nil`; returns how many.
     public func forgetTrustedDevices(of reference: UserReference, id: String?, by actor: OperatorActor) async throws -> Int {
         try actor.require(.support)
-        let (company, user) = try await self.resolve(reference)
+        let (company, user) = try await self.resolveForSupport(reference, by: actor)
         let count = try await self.stores.devices.revokeTrustedDevices(userID: user.id, id: id, at: self.now)
         if let id, count == 0 { throw OperatorError(.notFound, "the user has no remembered device with the id \(id)") }
         try await self.record(.deviceForgotten, by: actor, companyID: company.id, userID: user.id, outcome: "\(count) forgotten")

@@ -146,7 +146,7 @@ extension OperatorService {
     /// account counts as used now.
     public func setDisabled(_ reference: UserReference, _ disabled: Bool, by actor: OperatorActor) async throws -> User {
         try actor.require(.support)
-        let (company, user) = try await self.resolve(reference)
+        let (company, user) = try await self.resolveForSupport(reference, by: actor)
         try await self.directory.setUserDisabled(id: user.id, at: disabled ? self.now : nil)
         if !disabled { try await self.directory.recordSignIn(userID: user.id, at: self.now) }
         try await self.record(disabled ? .userDisabled : .userEnabled, by: actor, companyID: company.id, userID: user.id)
@@ -156,7 +156,7 @@ extension OperatorService {
     /// Lifts the account's lock and forgets its failures from every address; `false` when there was nothing to lift.
     public func unlock(_ reference: UserReference, by actor: OperatorActor) async throws -> Bool {
         try actor.require(.support)
-        let (company, user) = try await self.resolve(reference)
+        let (company, user) = try await self.resolveForSupport(reference, by: actor)
         let lifted = try await self.stores.attempts.unlock(companyID: company.id, usernameKey: user.usernameKey)
         if lifted { try await self.record(.accountUnlocked, by: actor, companyID: company.id, userID: user.id) }
         return lifted
@@ -165,7 +165,7 @@ extension OperatorService {
     /// Makes the next login change the password.
     public func expirePassword(_ reference: UserReference, by actor: OperatorActor) async throws {
         try actor.require(.support)
-        let (company, user) = try await self.resolve(reference)
+        let (company, user) = try await self.resolveForSupport(reference, by: actor)
         try await self.directory.expirePassword(userID: user.id)
         try await self.record(.passwordExpired, by: actor, companyID: company.id, userID: user.id)
     }
@@ -173,7 +173,7 @@ extension OperatorService {
     /// A new authenticator secret in force at once (a lost phone, a changed server key): the old one stops working.
     public func enrolAuthenticator(_ reference: UserReference, by actor: OperatorActor) async throws -> AuthenticatorEnrolment {
         try actor.require(.support)
-        let (company, user) = try await self.resolve(reference)
+        let (company, user) = try await self.resolveForSupport(reference, by: actor)
         let enrolment = try await self.authenticators(try self.keyring()).enrol(userID: user.id, issuer: company.name, account: user.username)
         try await self.record(.authenticatorEnrolled, by: actor, companyID: company.id, userID: user.id)
         return enrolment

@@ -47,7 +47,8 @@ public struct OperatorService: Sendable {
     /// Every company, by name.
     public func companies(by actor: OperatorActor) async throws -> [Company] {
         try actor.require(.viewer)
-        return try await self.directory.companies()
+        // The built-in operators' company is the back office's own, not a broker's: see ``operators(by:)``.
+        return try await self.directory.companies().filter { $0.name != Self.operatorsCompany }
     }
 
     /// The company named `name`.
@@ -81,6 +82,7 @@ public struct OperatorService: Sendable {
         -> Company
     {
         try actor.require(.admin)
+        try self.refuseOperatorsCompany(name)
         let company = try await self.requireCompany(name)
         var policy = company.policy
         try change(&policy)
@@ -121,6 +123,7 @@ public struct OperatorService: Sendable {
         async throws -> CreatedAppKey
     {
         try actor.require(.admin)
+        try self.refuseOperatorsCompany(name)
         let appName = try DisplayName.validated(appName, as: .appName, what: "an app")
         let company = try await self.requireCompany(name)
         let key = self.generator.token()
@@ -137,7 +140,7 @@ public struct OperatorService: Sendable {
     public func revokeAppKey(_ key: String, by actor: OperatorActor) async throws -> AppKey {
         try actor.require(.admin)
         let digest = SecretDigest.sha256(key)
-        guard let app = try await self.directory.app(digest: digest),
+        guard let app = try await self.directory.app(digest: digest), app.company.name != Self.operatorsCompany,
             try await self.directory.revokeAppKey(digest: digest, now: self.now)
         else { throw OperatorError(.notFound, "no live app key matches") }
         try await self.record(.appKeyRevoked, by: actor, companyID: app.company.id, appKeyID: app.appKey.id)

@@ -86,6 +86,19 @@ public enum AttemptReservation: Sendable, Equatable {
     case addressExhausted(oldest: Date?)
 }
 
+/// An account locked until a time.
+public struct AccountLock: Sendable, Equatable {
+    public var companyID: Int64
+    public var usernameKey: String
+    public var until: Date
+
+    public init(companyID: Int64, usernameKey: String, until: Date) {
+        self.companyID = companyID
+        self.usernameKey = usernameKey
+        self.until = until
+    }
+}
+
 /// Failure counters and account locks, counted in the database so parallel requests (and several nodes) add up.
 public protocol AttemptStore: Sendable {
     /// Decides all three layers for one attempt in one atomic step, so parallel guesses get exactly the limits'
@@ -114,4 +127,6 @@ public protocol AttemptStore: Sendable {
     func lockedUntil(companyID: Int64, usernameKey: String, now: Date) async throws -> Date?
     /// Lifts a lock and forgets the account's failures; `true` when there was anything to lift.
     func unlock(companyID: Int64, usernameKey: String) async throws -> Bool
+    /// Every account locked at `now`, the latest lock end first (at most 1,000).
+    func currentLocks(now: Date) async throws -> [AccountLock]
 }

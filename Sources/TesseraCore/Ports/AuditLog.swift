@@ -42,6 +42,8 @@ public enum AuditKind: String, Sendable, CaseIterable {
     case messageFailed = "message.failed"
     case tokensRevoked = "tokens.revoked"
     case authenticatorEnrolled = "authenticator.enrolled"
+    case operatorCreated = "operator.created"
+    case operatorDeleted = "operator.deleted"
 }
 
 /// One security event. It never holds a secret: no password, code, PIN, token or key — only ids and outcomes.

@@ -30,6 +30,13 @@ public protocol DirectoryStore: Sendable {
     /// Notes that the account was used (a sign-in, a refresh, an operator enabling it) at `at`: its user expiry
     /// counts from here.
     func recordSignIn(userID: Int64, at: Date) async throws
+    /// Makes the user an operator of the back office with `role`, or no operator with `nil`.
+    func setOperatorRole(userID: Int64, role: OperatorRole?) async throws
+    /// The user's back-office role, if they are an operator.
+    func operatorRole(userID: Int64) async throws -> OperatorRole?
+    /// Users of any company whose username key or email contains `text` (case-insensitive), by username, at most
+    /// `limit`; every user (up to `limit`) for an empty `text`.
+    func searchUsers(_ text: String, limit: Int) async throws -> [User]
     func setPinDigest(userID: Int64, digest: String?) async throws
     /// Sets the user's password hash and clears an operator's expiry mark; the hash it replaces joins the user's
     /// password history, and the user's remembered devices are forgotten.

@@ -47,6 +47,12 @@ public struct KeyedDigester: Sendable {
         self.key.digest(password, context: "login-password:\(transactionID)")
     }
 
+    /// The CSRF token of the back-office session whose token has this digest: no storage, and it dies with the
+    /// session.
+    public func formToken(sessionID: String) -> String {
+        self.key.digest(sessionID, context: "console-form")
+    }
+
     /// A device a user signed in from (``DeviceFingerprint``): the same device gives the same key for one user only.
     public func deviceKey(family: String, network: String, userID: Int64) -> String {
         self.key.digest(family + "\n" + network, context: "device:\(userID)")
