@@ -108,8 +108,8 @@ struct MeteredAuditLog: AuditLog {
         try await self.base.record(event)
     }
 
-    func events(companyID: Int64?, userID: Int64?, since: Date?, limit: Int) async throws -> [AuditEvent] {
-        try await self.base.events(companyID: companyID, userID: userID, since: since, limit: limit)
+    func events(kind: AuditKind?, companyID: Int64?, userID: Int64?, since: Date?, limit: Int) async throws -> [AuditEvent] {
+        try await self.base.events(kind: kind, companyID: companyID, userID: userID, since: since, limit: limit)
     }
 }
 

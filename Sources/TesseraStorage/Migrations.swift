@@ -374,6 +374,7 @@ enum Migrations {
                     device_key TEXT NOT NULL,
                     first_seen_at INTEGER NOT NULL,
                     last_seen_at INTEGER NOT NULL,
+                    previous_seen_at INTEGER,
                     PRIMARY KEY (user_id, device_key)
                 )
                 """,

@@ -199,9 +199,13 @@ extension SQLStorage: AuditLog {
         )
     }
 
-    public func events(companyID: Int64?, userID: Int64?, since: Date?, limit: Int) async throws -> [AuditEvent] {
+    public func events(kind: AuditKind?, companyID: Int64?, userID: Int64?, since: Date?, limit: Int) async throws -> [AuditEvent] {
         var sql = "SELECT * FROM audit_events WHERE 1 = 1"
         var binds: [SQLBind] = []
+        if let kind {
+            sql += " AND kind = ?"
+            binds.append(.text(kind.rawValue))
+        }
         if let companyID {
             sql += " AND company_id = ?"
             binds.append(.integer(Int(companyID)))

@@ -4,22 +4,22 @@ import TesseraCore
 extension SQLStorage: DeviceStore {
     public func seeDevice(userID: Int64, key: String, at date: Date) async throws -> DeviceSighting {
         let user = SQLBind.integer(Int(userID))
-        // From the writer, so two sign-ins in a row see each other.
-        let before = try await self.write(
-            """
-            SELECT (SELECT last_seen_at FROM user_devices WHERE user_id = ? AND device_key = ?) AS seen,
-                   (SELECT COUNT(*) FROM user_devices WHERE user_id = ?) AS known
-            """,
-            [user, .text(key), user]
-        ).first
-        try await self.write(
+        // One statement decides what was seen before: of two sign-ins from a new device at once, the second one
+        // finds the first one's sighting (the row's lock orders them), so the device is new only once.
+        let row = try await self.write(
             """
             INSERT INTO user_devices (user_id, device_key, first_seen_at, last_seen_at) VALUES (?, ?, ?, ?)
-            ON CONFLICT (user_id, device_key) DO UPDATE SET last_seen_at = excluded.last_seen_at
+            ON CONFLICT (user_id, device_key) DO UPDATE SET previous_seen_at = user_devices.last_seen_at,
+                last_seen_at = excluded.last_seen_at
+            RETURNING previous_seen_at,
+                (SELECT COUNT(*) FROM user_devices d WHERE d.user_id = ? AND d.device_key <> ?) AS others
             """,
-            [user, .text(key), SQLBind(date), SQLBind(date)]
-        )
-        return DeviceSighting(previouslySeenAt: before?.optionalDate("seen"), knownDevices: Int(before?.int("known") ?? 0))
+            [user, .text(key), SQLBind(date), SQLBind(date), user, .text(key)]
+        ).first
+        let previous = row?.optionalDate("previous_seen_at")
+        // The user's other devices, and this one when it was seen before: what the user had on record.
+        let known = Int(row?.int("others") ?? 0) + (previous == nil ? 0 : 1)
+        return DeviceSighting(previouslySeenAt: previous, knownDevices: known)
     }
 
     public func insert(_ device: TrustedDevice) async throws -> Bool {

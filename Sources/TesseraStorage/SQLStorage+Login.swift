@@ -195,6 +195,10 @@ extension SQLStorage: AccessTokenStore {
         ).map { Session(record: Self.accessToken($0), appName: $0.string("app_name")) }
     }
 
+    public func sessionOwner(sessionID: String) async throws -> Int64? {
+        try await self.read("SELECT user_id FROM access_tokens WHERE session_id = ? LIMIT 1", [.text(sessionID)]).first?.int("user_id")
+    }
+
     public func touch(digest: String, at date: Date) async throws {
         try await self.write("UPDATE access_tokens SET last_seen_at = ? WHERE token_digest = ?", [SQLBind(date), .text(digest)])
     }

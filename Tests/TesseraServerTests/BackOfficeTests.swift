@@ -144,20 +144,27 @@ import Testing
             let admin = try await Self.makeOperator(world, "ada", .admin)
             try await Self.withBackOffice(world) { office, _ in
                 let token = try #require(try await Self.signIn(office, admin, at: world.clock.now))
-                world.clock.advance(by: 14 * 60)
-                #expect(try await Self.json(office, .get, "/admin/v1/me", token: token).status == 200)
                 let key = try await Self.json(office, .post, "/admin/v1/companies/acme/app-keys", token: token, ["name": "doomed"])
                 let id = try #require((key.object as? [String: Any])?["id"] as? Int)
 
-                // Revoking needs the password and a fresh code again.
-                let wrong = try await Self.json(
+                // Revoking needs the password and a fresh code again: the sign-in's own code (spent), the right
+                // password with a wrong code, or a wrong password are refused, and the key stays live.
+                let path = "/admin/v1/app-keys/\(id)/revoke"
+                let replayed = try await Self.json(
                     office,
                     .post,
-                    "/admin/v1/app-keys/\(id)/revoke",
+                    path,
                     token: token,
-                    ["password": "wrong password here", "code": "000000"]
+                    ["password": Self.password, "code": admin.code(at: world.clock.now)]
                 )
-                #expect(wrong.status == 401)
+                #expect(replayed.status == 401)
+                world.clock.advance(by: 14 * 60)
+                #expect(try await Self.json(office, .get, "/admin/v1/me", token: token).status == 200)
+                #expect(try await Self.json(office, .post, path, token: token, ["password": Self.password, "code": "000000"]).status == 401)
+                let wrongPassword = ["password": "wrong password here", "code": admin.code(at: world.clock.now)]
+                #expect(try await Self.json(office, .post, path, token: token, wrongPassword).status == 401)
+                let keys = try await Self.json(office, .get, "/admin/v1/companies/acme/app-keys", token: token)
+                #expect((keys.object as? [[String: Any]])?.first { $0["id"] as? Int == id }?["revokedAt"] is NSNull)
                 world.clock.advance(by: 30)
                 let right = try await Self.json(
                     office,
@@ -172,6 +179,59 @@ import Testing
                 world.clock.advance(by: 16 * 60)
                 #expect(try await Self.json(office, .get, "/admin/v1/me", token: token).status == 401)
                 #expect(try await Self.json(office, .get, "/admin/v1/me", token: token).status == 401)
+            }
+        }
+    }
+
+    @Test func aSessionLastsEightHoursAtMostHoweverBusyOrReconfirmed() async throws {
+        try await TestWorld.with { world in
+            let admin = try await Self.makeOperator(world, "ada", .admin)
+            try await Self.withBackOffice(world) { office, _ in
+                let token = try #require(try await Self.signIn(office, admin, at: world.clock.now))
+                // Busy every ten minutes for almost eight hours: still signed in.
+                for _ in 0..<47 {
+                    world.clock.advance(by: 10 * 60)
+                    #expect(try await Self.json(office, .get, "/admin/v1/me", token: token).status == 200)
+                }
+                world.clock.advance(by: 11 * 60)
+                #expect(try await Self.json(office, .get, "/admin/v1/me", token: token).status == 401)
+            }
+        }
+    }
+
+    @Test func supportCannotEndAnOperatorsSessionAndBadInputIsAClearRefusal() async throws {
+        try await TestWorld.with { world in
+            let admin = try await Self.makeOperator(world, "ada", .admin)
+            let support = try await Self.makeOperator(world, "sam", .support)
+            try await Self.withBackOffice(world) { office, front in
+                let adminToken = try #require(try await Self.signIn(office, admin, at: world.clock.now))
+                let supportToken = try #require(try await Self.signIn(office, support, at: world.clock.now))
+                let sessions = try await Self.json(office, .get, "/admin/v1/companies/%23operators/users/ada/sessions", token: supportToken)
+                let id = try #require((sessions.object as? [[String: Any]])?.first?["id"] as? String)
+                #expect(try await Self.json(office, .delete, "/admin/v1/sessions/\(id)", token: supportToken).status == 403)
+                #expect(try await Self.json(office, .get, "/admin/v1/me", token: adminToken).status == 200)
+
+                // A trader's session: support ends it, and the audit says whose it was.
+                let trader = try #require(try await front.login("alice").token)
+                let traderSessions = try await Self.json(office, .get, "/admin/v1/companies/acme/users/alice/sessions", token: supportToken)
+                let traderSession = try #require((traderSessions.object as? [[String: Any]])?.first?["id"] as? String)
+                #expect(try await Self.json(office, .delete, "/admin/v1/sessions/\(traderSession)", token: supportToken).status == 200)
+                #expect(try await front.info(trader).status == 401)
+                let ended = try await Self.json(office, .get, "/admin/v1/audit?kind=tokens.revoked&user=alice&company=acme", token: supportToken)
+                #expect((ended.object as? [[String: Any]])?.first?["actor"] as? String == "operator:sam", "\(String(describing: ended.object))")
+
+                // Out-of-range filters and non-JSON bodies are refused, never a crash.
+                for since in ["infd", "1e13d", "99999999d", "-5h", "soon"] {
+                    #expect(try await Self.json(office, .get, "/admin/v1/audit?since=\(since)", token: supportToken).status == 400, "\(since)")
+                }
+                #expect(try await Self.json(office, .get, "/admin/v1/audit?kind=no.such", token: supportToken).status == 400)
+                let plain = try await office.execute(
+                    uri: "/admin/v1/sign-in",
+                    method: .post,
+                    headers: [.contentType: "text/plain"],
+                    body: ByteBuffer(string: "{\"username\":\"ada\",\"password\":\"x\",\"code\":\"0\"}")
+                ) { $0.status }
+                #expect(plain == .unsupportedMediaType)
             }
         }
     }

@@ -264,6 +264,21 @@ import Testing
         }
     }
 
+    @Test func aLoginThatARememberedDeviceLetSkipTheCodeIsNoRecentSignIn() async throws {
+        try await TestWorld.with { world in
+            try await world.withServer { client in
+                let device = try #require(try await Self.signInWithCode(client, world, remember: true, codesBefore: 0).json["DeviceToken"] as? String)
+                world.clock.advance(by: 11 * 60)
+                // The device skips the code, but the session has not proved the second factor now: enrolling an
+                // authenticator (which would replace it) asks for a re-authentication, with the code.
+                let token = try #require(try await client.login("dina", app: "devco", [("DeviceToken", device)]).token)
+                #expect(try await Self.enrol(client, token).refuses("ReauthenticationRequired"))
+                let step = try await Self.reauthenticate(client, token)
+                #expect(step.isExpecting("VerificationCode", "Expecting confirmation code"), "\(step.body)")
+            }
+        }
+    }
+
     @Test func theUserAndOperatorsForgetRememberedDevices() async throws {
         try await TestWorld.with { world in
             try await world.withServer { client in

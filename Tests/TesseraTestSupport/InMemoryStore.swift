@@ -283,6 +283,10 @@ public actor InMemoryStore: DirectoryStore, LoginTransactionStore, AccessTokenSt
         return changed
     }
 
+    public func sessionOwner(sessionID: String) async throws -> Int64? {
+        self.tokens.values.first { $0.sessionID == sessionID }?.userID
+    }
+
     public func revoke(sessionID: String, userID: Int64?, at date: Date) async throws -> Bool {
         let refreshed = self.endRefresh(at: date) {
             $0.sessionID == sessionID && $0.revokedAt == nil && $0.expiresAt > date && (userID == nil || $0.userID == userID)
@@ -479,9 +483,9 @@ public actor InMemoryStore: DirectoryStore, LoginTransactionStore, AccessTokenSt
         self.auditEvents.append(stored)
     }
 
-    public func events(companyID: Int64?, userID: Int64?, since: Date?, limit: Int) async throws -> [AuditEvent] {
+    public func events(kind: AuditKind?, companyID: Int64?, userID: Int64?, since: Date?, limit: Int) async throws -> [AuditEvent] {
         let matching = self.auditEvents.enumerated().filter { _, event in
-            (companyID == nil || event.companyID == companyID) && (userID == nil || event.userID == userID)
+            (kind == nil || event.kind == kind) && (companyID == nil || event.companyID == companyID) && (userID == nil || event.userID == userID)
                 && (since.map { event.at >= $0 } ?? true)
         }
         return matching.sorted { ($0.element.at, $0.offset) > ($1.element.at, $1.offset) }.prefix(limit).map(\.element)

@@ -83,10 +83,12 @@ public struct TestDatabase: Sendable {
         }
     }
 
-    /// Opens the database. Statements get 30 s, not a server's 5: the whole suite runs at once on a small machine.
+    /// Opens the database. Statements get 120 s (the wait for a pooled connection included), not a server's 5: the
+    /// whole suite runs at once on a small machine, and 40 parallel reservations queued behind one account's lock
+    /// took over 30 s there while every other suite ran.
     public func open(logger: Logger = Logger(label: "test")) async throws -> TesseraDatabase {
         if let memory = self.memory { return memory.database }
-        return try await TesseraDatabase.open(self.url, postgres: PostgresOptions(statementTimeout: .seconds(30)), logger: logger)
+        return try await TesseraDatabase.open(self.url, postgres: PostgresOptions(statementTimeout: .seconds(120)), logger: logger)
     }
 
     /// Runs one statement on the test server's admin database.

@@ -73,7 +73,9 @@ public struct LoginService: Sendable {
                 case .apply(let decision):
                     action = machine.decisionApplied(try await self.apply(decision, origin: origin))
                 case .confirmReauthentication(let presented, let issued):
-                    let live = try await self.stores.accessTokens.accessToken(digest: presented)?.isLive(at: now) ?? false
+                    // Ended, not merely expired: a token that ran out during the code step still names a live
+                    // session, and a session that ended is ended whole (the fresh token with it).
+                    let live = try await self.stores.accessTokens.accessToken(digest: presented).map { $0.revokedAt == nil } ?? false
                     if !live { _ = try await self.stores.accessTokens.revoke(digest: issued, at: now) }
                     action = machine.reauthenticationConfirmed(live: live)
                 case .seeDevice(let userID):

@@ -7,7 +7,8 @@ extension LoginStateMachine {
         guard let decision else { preconditionFailure("settle() follows a decision") }
         self.state = .settling
         var failedPassword = false
-        if self.reservation != nil, case .failed(.baseAuthentication, _) = decision.outcome { failedPassword = true }
+        // Only a wrong password is a failed guess: an expired account or an ended session answered a right one.
+        if self.reservation != nil, case .failed(.baseAuthentication, .invalidCredentials) = decision.outcome { failedPassword = true }
         let hasAccount = self.account != nil
         var signedIn = false
         if case .succeeded = decision.outcome { signedIn = decision.reauthentication == nil }

@@ -164,13 +164,16 @@ extension LoginStateMachine {
         let reauthentication = step.transaction.reauthentication
         let sessionID = reauthentication?.sessionID ?? AccessTokenRecord.sessionID(of: token)
         let sessionStartedAt = reauthentication?.sessionStartedAt ?? now
+        // A login whose code a remembered device skipped proved the second factor when the device was remembered,
+        // not now: step-up asks such a session for the code again.
+        let provedAt = step.usedDevice == nil ? now : min(self.remembered(user)?.createdAt ?? now, now)
         let issued = IssuedAccessToken.mint(
             token,
             sessionID: sessionID,
             userID: user.id,
             app: self.app,
             sessionStartedAt: sessionStartedAt,
-            authenticatedAt: now,
+            authenticatedAt: provedAt,
             now: now
         )
         let policy = self.app.company.policy
@@ -185,7 +188,7 @@ extension LoginStateMachine {
                     userID: user.id,
                     app: self.app,
                     sessionStartedAt: now,
-                    authenticatedAt: now,
+                    authenticatedAt: provedAt,
                     now: now,
                     policy: refresh
                 )

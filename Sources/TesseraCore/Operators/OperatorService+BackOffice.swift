@@ -16,6 +16,16 @@ public struct BackOfficeOperator: Sendable, Equatable {
     }
 }
 
+/// What a support operator may do to a user, by the name the back office's routes use.
+public enum SupportAction: String, Sendable, CaseIterable {
+    case unlock, disable, enable
+    case endSessions = "end-sessions"
+    case expirePassword = "expire-password"
+    case sendReset = "send-reset"
+    case reenrolAuthenticator = "reenrol-totp"
+    case clearPin = "clear-pin"
+}
+
 /// Logins per hour, for the back office's overview.
 public struct LoginActivityHour: Sendable, Equatable {
     public var start: Date
@@ -99,10 +109,15 @@ extension OperatorService {
         try actor.require(.admin)
         _ = try await self.operatorsApp()
         let draft = UserDraft(company: Self.operatorsCompany, username: username, password: password, email: email, twoFactor: .totp)
-        let (user, enrolment) = try await self.createUser(draft, by: actor)
+        let (user, _) = try await self.createUser(draft, by: actor)
+        // The authenticator app shows the back office's name, not the built-in company's.
+        let enrolment = try await self.authenticators(try self.keyring()).enrol(
+            userID: user.id,
+            issuer: "Tessera back office",
+            account: user.username
+        )
         try await self.directory.setOperatorRole(userID: user.id, role: role)
         try await self.record(.operatorCreated, by: actor, companyID: user.companyID, userID: user.id, outcome: role.rawValue)
-        guard let enrolment else { throw OperatorError(.conflict, "the operator has no authenticator") }
         return (BackOfficeOperator(user: user, role: role), enrolment)
     }
 
@@ -155,7 +170,39 @@ extension OperatorService {
         }
     }
 
+    /// Ends a console session (a sign-out, an idle or an 8-hour-old session) and audits it.
+    public func endConsoleSession(_ record: AccessTokenRecord, by actor: OperatorActor? = nil, reason: String) async throws {
+        guard try await self.stores.accessTokens.revoke(digest: record.digest, at: self.now) else { return }
+        try await self.stores.audit.record(
+            AuditEvent(
+                at: self.now,
+                kind: .tokensRevoked,
+                companyID: record.companyID,
+                userID: record.userID,
+                appKeyID: record.appKeyID,
+                outcome: "console session ended: \(reason)",
+                actor: actor?.name ?? "back office"
+            )
+        )
+    }
+
     // MARK: What the back office adds to the CLI's actions
+
+    /// Performs one support action on a user, by its name in the back office; a re-enrolment returns the new
+    /// authenticator secret (shown once).
+    public func perform(_ action: SupportAction, on reference: UserReference, by actor: OperatorActor) async throws -> AuthenticatorEnrolment? {
+        switch action {
+        case .unlock: _ = try await self.unlock(reference, by: actor)
+        case .disable: _ = try await self.setDisabled(reference, true, by: actor)
+        case .enable: _ = try await self.setDisabled(reference, false, by: actor)
+        case .endSessions: _ = try await self.endSessions(of: reference, by: actor)
+        case .expirePassword: try await self.expirePassword(reference, by: actor)
+        case .sendReset: try await self.sendReset(reference, by: actor)
+        case .clearPin: try await self.clearPin(reference, by: actor)
+        case .reenrolAuthenticator: return try await self.enrolAuthenticator(reference, by: actor)
+        }
+        return nil
+    }
 
     /// Revokes an app key by its id (the back office never holds the key itself).
     public func revokeAppKey(id: Int64, company name: String, by actor: OperatorActor) async throws -> AppKey {
@@ -182,8 +229,8 @@ extension OperatorService {
         try await self.record(.resetRequested, by: actor, companyID: company.id, userID: user.id, outcome: "queued by an operator")
     }
 
-    /// Clears the user's PIN (and its image and phrase): a company that requires one asks for a new one at the
-    /// next login.
+    /// Clears the user's PIN: a company that requires one asks for a new one at the next login (`PIN code is not
+    /// init`), where the user also picks an image and phrase again.
     public func clearPin(_ reference: UserReference, by actor: OperatorActor) async throws {
         try actor.require(.support)
         let (company, user) = try await self.resolveForSupport(reference, by: actor)

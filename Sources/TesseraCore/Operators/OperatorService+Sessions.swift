@@ -13,10 +13,15 @@ extension OperatorService {
     /// Ends one live session by its public id.
     public func endSession(id: String, by actor: OperatorActor) async throws {
         try actor.require(.support)
+        let owner = try await self.stores.accessTokens.sessionOwner(sessionID: id).asyncMap { try await self.directory.user(id: $0) } ?? nil
+        // An operator's session is the admins' to end, as every other action on an operator's account.
+        if let owner, let company = try await self.directory.company(id: owner.companyID), company.name == Self.operatorsCompany {
+            try actor.require(.admin)
+        }
         guard try await self.stores.accessTokens.revoke(sessionID: id, userID: nil, at: self.now) else {
             throw OperatorError(.notFound, "no live session has the id \(id)")
         }
-        try await self.record(.tokensRevoked, by: actor)
+        try await self.record(.tokensRevoked, by: actor, companyID: owner?.companyID, userID: owner?.id, outcome: "session \(id) ended")
     }
 
     /// Ends every live session of the user; returns how many.
@@ -49,8 +54,10 @@ extension OperatorService {
 
     // MARK: Audit
 
-    /// Audit events, newest first: of one user (by reference), or one company, since a time, at most `limit`.
+    /// Audit events, newest first: of one kind, of one user (by reference) or one company, since a time, at most
+    /// `limit`.
     public func auditEvents(
+        kind: AuditKind? = nil,
         user: UserReference?,
         company: String?,
         since: Date?,
@@ -69,6 +76,6 @@ extension OperatorService {
         } else if let company {
             companyID = try await self.requireCompany(company).id
         }
-        return try await self.stores.audit.events(companyID: companyID, userID: userID, since: since, limit: limit)
+        return try await self.stores.audit.events(kind: kind, companyID: companyID, userID: userID, since: since, limit: limit)
     }
 }

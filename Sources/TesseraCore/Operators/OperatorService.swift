@@ -61,6 +61,8 @@ public struct OperatorService: Sendable {
     public func createCompany(name: String, policy: CompanyPolicy, by actor: OperatorActor) async throws -> Company {
         try actor.require(.admin)
         let name = try DisplayName.validated(name, as: .companyName, what: "a company")
+        // `#` names are the built-in ones' (the operators' company).
+        guard !name.hasPrefix("#") else { throw OperatorError(.invalid, "a \(.companyName) cannot begin with #") }
         try policy.validate()
         let company: Company
         do {

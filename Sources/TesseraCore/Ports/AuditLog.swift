@@ -86,11 +86,16 @@ public struct AuditEvent: Sendable, Equatable {
 /// Where audit events are kept.
 public protocol AuditLog: Sendable {
     func record(_ event: AuditEvent) async throws
-    /// Events, newest first, optionally for one company, one user and after a time.
-    func events(companyID: Int64?, userID: Int64?, since: Date?, limit: Int) async throws -> [AuditEvent]
+    /// Events, newest first, optionally of one kind, for one company, one user and after a time.
+    func events(kind: AuditKind?, companyID: Int64?, userID: Int64?, since: Date?, limit: Int) async throws -> [AuditEvent]
 }
 
 extension AuditLog {
+    /// Events of every kind, newest first.
+    public func events(companyID: Int64?, userID: Int64?, since: Date?, limit: Int) async throws -> [AuditEvent] {
+        try await self.events(kind: nil, companyID: companyID, userID: userID, since: since, limit: limit)
+    }
+
     /// Records an event of a client's request. A failed write never changes the answer the client gets: the
     /// storage error shows in `/readyz` and the logs instead.
     public func record(

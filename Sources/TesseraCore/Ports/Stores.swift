@@ -168,6 +168,8 @@ public protocol AccessTokenStore: Sendable {
     func revoke(sessionID: String, userID: Int64?, at: Date) async throws -> Bool
     /// The live sessions of a user, newest first, with the name of the app each came through.
     func sessions(userID: Int64, now: Date) async throws -> [Session]
+    /// The user a session (by its public id) belongs to, if any token of it is stored.
+    func sessionOwner(sessionID: String) async throws -> Int64?
     /// The token with this digest, its user and its app key, in one lookup (the hot path of every API request),
     /// live or not.
     func lookup(digest: String) async throws -> TokenLookup?

@@ -55,6 +55,11 @@ struct AdminAPIController: Sendable {
     static func body(_ request: Request) async throws -> [String: Any] {
         let buffer = try await RequestFields.collect(request)
         guard buffer.readableBytes > 0 else { return [:] }
+        // JSON only: a page of another site cannot send it without a CORS preflight, which this listener never
+        // grants, so it cannot sign an operator in (or lock them out) from a browser.
+        guard request.headers[.contentType]?.lowercased().hasPrefix("application/json") == true else {
+            throw WireRefusal(Self.error(.unsupportedMediaType, "send a JSON body with Content-Type: application/json"))
+        }
         guard let object = (try? JSONSerialization.jsonObject(with: Data(buffer: buffer))) as? [String: Any] else {
             throw WireRefusal(Self.error(.badRequest, "the body must be a JSON object"))
         }
@@ -326,26 +331,15 @@ struct AdminAPIController: Sendable {
     @Sendable func userAction(_ request: Request, context: TesseraRequestContext) async throws -> Response {
         try await self.perform(request) { session in
             let reference = self.reference(context)
-            let action = Self.parameter(context, "action")
-            let operators = self.office.operators
-            switch action {
-            case "unlock": _ = try await operators.unlock(reference, by: session.actor)
-            case "disable": _ = try await operators.setDisabled(reference, true, by: session.actor)
-            case "enable": _ = try await operators.setDisabled(reference, false, by: session.actor)
-            case "end-sessions": _ = try await operators.endSessions(of: reference, by: session.actor)
-            case "expire-password": try await operators.expirePassword(reference, by: session.actor)
-            case "send-reset": try await operators.sendReset(reference, by: session.actor)
-            case "clear-pin": try await operators.clearPin(reference, by: session.actor)
-            case "reenrol-totp":
-                let enrolment = try await operators.enrolAuthenticator(reference, by: session.actor)
+            let name = Self.parameter(context, "action")
+            guard let action = SupportAction(rawValue: name) else { throw OperatorError(.notFound, "no action is named \(name)") }
+            if let enrolment = try await self.office.operators.perform(action, on: reference, by: session.actor) {
                 return Self.json(
                     .ok,
-                    JSONText.object(["done": .string(action), "secret": .string(enrolment.secret), "url": .string(enrolment.url)])
+                    JSONText.object(["done": .string(name), "secret": .string(enrolment.secret), "url": .string(enrolment.url)])
                 )
-            default:
-                throw OperatorError(.notFound, "no action is named \(action)")
             }
-            return Self.json(.ok, JSONText.object(["done": .string(action)]))
+            return Self.json(.ok, JSONText.object(["done": .string(name)]))
         }
     }
 

@@ -79,8 +79,11 @@ struct BackOffice: Sendable {
         guard token.utf8.count <= LoginLimits().maximumCredentialLength,
             let stored = try await self.accessTokens.accessToken(digest: SecretDigest.sha256(token))
         else { return nil }
-        if stored.revokedAt == nil, now.timeIntervalSince(max(stored.lastSeenAt, stored.authenticatedAt)) > Self.idleTimeout {
-            _ = try await self.accessTokens.revoke(digest: stored.digest, at: now)
+        let idle = now.timeIntervalSince(max(stored.lastSeenAt, stored.authenticatedAt)) > Self.idleTimeout
+        // A re-confirmed session has a fresh token, never a longer life: 8 hours from the sign-in, whatever happened.
+        let old = now.timeIntervalSince(stored.sessionStartedAt) > TimeInterval(OperatorService.operatorsSessionLifetime)
+        if stored.revokedAt == nil, idle || old {
+            try await self.operators.endConsoleSession(stored, reason: idle ? "idle for 15 minutes" : "8 hours old")
             return nil
         }
         // Only a session of the console app: a token of the operators' company from anywhere else opens nothing.
@@ -142,8 +145,10 @@ struct BackOffice: Sendable {
         return "\(self.cookieName)=\(token)\(attributes); Max-Age=\(lifetime)"
     }
 
-    /// `Set-Cookie` for the sign-in form's CSRF cookie (a double submit: the form carries the same value).
-    func signInCookie(_ value: String) -> String {
-        "\(self.csrfCookieName)=\(value); Path=/; HttpOnly; SameSite=Strict; Max-Age=3600" + (self.onLoopback ? "" : "; Secure")
+    /// `Set-Cookie` for the sign-in form's CSRF cookie (a double submit: the form carries the same value); `nil`
+    /// clears it.
+    func signInCookie(_ value: String?) -> String {
+        "\(self.csrfCookieName)=\(value ?? ""); Path=/; HttpOnly; SameSite=Strict; Max-Age=\(value == nil ? 0 : 3600)"
+            + (self.onLoopback ? "" : "; Secure")
     }
 }

@@ -37,12 +37,20 @@ extension ConsoleController {
         let csrf = self.office.csrfToken(session)
         let base = Self.userLink(company.name, user.username)
         let support = session.role >= .support
+        // Unused past the company's user expiry: enabling lifts it.
+        let expired = company.policy.hasExpired(user, at: self.office.clock.now)
         let sessionRows = sessions.map { item in
             [
                 HTML.escape(item.record.sessionID), HTML.escape(item.appName), HTML.escape(item.record.address ?? ""),
                 HTML.escape(item.record.userAgent ?? ""), HTML.time(item.record.issuedAt), HTML.time(item.record.lastSeenAt),
                 support
-                    ? HTML.form(class: "end-session", action: "/sessions/\(HTML.segment(item.record.sessionID))/end", csrf: csrf, button: "End") : "",
+                    ? HTML.form(
+                        class: "end-session",
+                        action: "/sessions/\(HTML.segment(item.record.sessionID))/end",
+                        csrf: csrf,
+                        button: "End",
+                        "<input type=\"hidden\" name=\"back\" value=\"\(HTML.escape(base))\">"
+                    ) : "",
             ]
         }
         let deviceRows = devices.map { [HTML.escape($0.label), HTML.escape($0.address ?? ""), HTML.time($0.createdAt), HTML.time($0.lastUsedAt)] }
@@ -52,7 +60,8 @@ extension ConsoleController {
         let actions =
             support
             ? """
-            <div class="actions">\(action("unlock", "Unlock"))\(user.isDisabled ? action("enable", "Enable") : action("disable", "Disable"))\
+            <div class="actions">\(action("unlock", "Unlock"))\(user.isDisabled || expired ? action("enable", "Enable") : "")\
+            \(user.isDisabled ? "" : action("disable", "Disable"))\
             \(action("end-sessions", "End all sessions"))\(action("expire-password", "Expire password"))\(action("send-reset", "Send a reset code"))\
             \(action("reenrol-totp", "Re-enrol authenticator"))\(action("clear-pin", "Clear PIN"))</div>
             """ : ""
@@ -60,7 +69,7 @@ extension ConsoleController {
             <h1>\(HTML.escape(user.username))</h1>\(shown)
             <div class="panel"><p>Company: <a href="/companies/\(HTML.segment(company.name))">\(HTML.escape(company.name))</a>
             · Email: \(HTML.escape(user.email ?? "none")) · Phone: \(HTML.escape(user.phone ?? "none"))</p>
-            <p>Status: <b id="status">\(user.isDisabled ? "disabled" : "active")</b>
+            <p>Status: <b id="status">\(user.isDisabled ? "disabled" : "active")</b>\(expired ? " (<b id=\"expired\">expired: unused too long</b>)" : "")
             · Lock: <b id="lock">\(lockedUntil.map { "locked until \(HTML.time($0))" } ?? "not locked")</b>
             · 2-FA: <b id="two-factor">\(user.twoFactor.rawValue)</b> · PIN: \(user.pinDigest == nil ? "not set" : "set")
             · Last sign-in: \(HTML.time(user.lastSignInAt))</p></div>
@@ -82,40 +91,30 @@ extension ConsoleController {
     @Sendable func userAction(_ request: Request, context: TesseraRequestContext) async throws -> Response {
         let (session, _) = try await self.posted(request)
         let reference = UserReference(username: Self.parameter(context, "username"), company: Self.parameter(context, "name"))
-        let action = Self.parameter(context, "action")
-        let operators = self.office.operators
+        let name = Self.parameter(context, "action")
         return try await self.perform(session) {
             let back = Self.userLink(reference.company ?? "", reference.username)
-            switch action {
-            case "unlock": _ = try await operators.unlock(reference, by: session.actor)
-            case "disable": _ = try await operators.setDisabled(reference, true, by: session.actor)
-            case "enable": _ = try await operators.setDisabled(reference, false, by: session.actor)
-            case "end-sessions": _ = try await operators.endSessions(of: reference, by: session.actor)
-            case "expire-password": try await operators.expirePassword(reference, by: session.actor)
-            case "send-reset": try await operators.sendReset(reference, by: session.actor)
-            case "clear-pin": try await operators.clearPin(reference, by: session.actor)
-            case "reenrol-totp":
-                let enrolment = try await operators.enrolAuthenticator(reference, by: session.actor)
+            guard let action = SupportAction(rawValue: name) else { throw OperatorError(.notFound, "no such action") }
+            if let enrolment = try await self.office.operators.perform(action, on: reference, by: session.actor) {
                 let shown = """
                     <div id="new-secret" class="secret"><p>The user's new authenticator secret, shown this once: give it to them over a safe channel.</p>
                     <p><code class="totp-secret">\(HTML.escape(enrolment.secret))</code></p><p><code>\(HTML.escape(enrolment.url))</code></p></div>
                     """
                 return self.page(reference.username, session, try await self.userPage(reference, session, shown: shown))
-            default:
-                throw OperatorError(.notFound, "no such action")
             }
-            return HTML.redirect("\(back)?done=\(HTML.segment(action))")
+            return HTML.redirect("\(back)?done=\(HTML.segment(name))")
         }
     }
 
     @Sendable func endSession(_ request: Request, context: TesseraRequestContext) async throws -> Response {
-        let (session, _) = try await self.posted(request)
+        let (session, fields) = try await self.posted(request)
         let id = Self.parameter(context, "id")
         return try await self.perform(session) {
             try await self.office.operators.endSession(id: id, by: session.actor)
-            // Back where the form was.
-            let referer = request.headers[.referer].flatMap { URL(string: $0)?.path } ?? "/users"
-            return HTML.redirect(referer.hasPrefix("/") ? referer + "?done=end-session" : "/users")
+            // Back to the user's page the form was on: a path of this console only, never another host.
+            let back = fields.string("back") ?? ""
+            let isUserPage = back.hasPrefix("/companies/") && !back.contains("//") && !back.contains("\\") && !back.contains("?")
+            return HTML.redirect(isUserPage ? back + "?done=end-session" : "/users")
         }
     }
 

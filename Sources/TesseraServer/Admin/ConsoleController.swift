@@ -143,7 +143,7 @@ struct ConsoleController: Sendable {
         )
         switch result {
         case .signedIn(let token, _):
-            return HTML.redirect("/", cookies: [self.office.sessionCookie(token), self.office.signInCookie("")])
+            return HTML.redirect("/", cookies: [self.office.sessionCookie(token), self.office.signInCookie(nil)])
         case .refused, .throttled:
             // One answer for every refusal: nothing tells a wrong name from a wrong password, code or a lock.
             return self.signInForm(status: .unauthorized, error: "Sign-in failed.")
@@ -152,7 +152,7 @@ struct ConsoleController: Sendable {
 
     @Sendable func signOut(_ request: Request, context: TesseraRequestContext) async throws -> Response {
         let (session, _) = try await self.posted(request)
-        _ = try await self.office.accessTokens.revoke(digest: session.record.digest, at: self.office.clock.now)
+        try await self.office.operators.endConsoleSession(session.record, by: session.actor, reason: "signed out")
         return HTML.redirect("/sign-in", cookies: [self.office.sessionCookie(nil)])
     }
 
@@ -207,23 +207,29 @@ struct ConsoleController: Sendable {
             }
             return date
         }
+        let kind = try filter["kind"].map { text -> AuditKind in
+            guard let kind = AuditKind(rawValue: text) else { throw OperatorError(.invalid, "no audit event kind is named \(text)") }
+            return kind
+        }
         let user = filter["user"].map { UserReference(username: $0, company: filter["company"]) }
         let events = try await self.office.operators.auditEvents(
+            kind: kind,
             user: user,
             company: user == nil ? filter["company"] : nil,
             since: since,
-            limit: filter["kind"] == nil ? limit : 10_000,
+            limit: limit,
             by: session.actor
         )
-        let kept = filter["kind"].map { kind in events.filter { $0.kind.rawValue == kind } } ?? events
-        return (filter, try await self.office.rows(Array(kept.prefix(limit))))
+        return (filter, try await self.office.rows(events))
     }
 
     static func since(_ text: String, now: Date) -> Date? {
         if let date = try? Date(text, strategy: .iso8601) { return date }
-        let units: [Character: TimeInterval] = ["m": 60, "h": 3600, "d": 86_400]
-        guard let unit = text.last.flatMap({ units[$0] }), let count = Double(text.dropLast()), count >= 0 else { return nil }
-        return now.addingTimeInterval(-count * unit)
+        let units: [Character: Int] = ["m": 60, "h": 3600, "d": 86_400]
+        // Whole numbers, at most ten years back: nothing a database time could not hold.
+        guard let unit = text.last.flatMap({ units[$0] }), let count = Int(text.dropLast()), (0...(3650 * 86_400 / unit)).contains(count)
+        else { return nil }
+        return now.addingTimeInterval(-TimeInterval(count * unit))
     }
 
     @Sendable func audit(_ request: Request, context: TesseraRequestContext) async throws -> Response {

@@ -21,14 +21,15 @@ enum LoginChart {
         let slot = (width - left - 8) / Double(max(hours.count, 1))
         let bar = max((slot - 4) / Double(Self.series.count), 1)
         let highest = max(hours.map { hour in Self.series.map { hour[keyPath: $0.value] }.max() ?? 0 }.max() ?? 0, 1)
-        let scale = Self.niceCeiling(highest)
+        // Four gridline steps of a round size, so each line's label is a whole number.
+        let scale = Self.niceCeiling((highest + 3) / 4) * 4
         var parts: [String] = []
         // Gridlines and their values.
         for step in 0...4 {
-            let value = Double(scale) * Double(step) / 4
+            let value = scale * step / 4
             let y = top + plotHeight - plotHeight * Double(step) / 4
             parts.append("<line x1=\"\(left)\" y1=\(quoted(y)) x2=\"\(width - 4)\" y2=\(quoted(y)) stroke=\"#dde3e9\"/>")
-            parts.append("<text x=\"\(left - 6)\" y=\(quoted(y + 4)) text-anchor=\"end\">\(Int(value))</text>")
+            parts.append("<text x=\"\(left - 6)\" y=\(quoted(y + 4)) text-anchor=\"end\">\(value)</text>")
         }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
