@@ -75,7 +75,8 @@ extension OperatorService {
             }
         }
         let keys = try await self.directory.appKeys(companyID: company.id)
-        if let key = keys.first(where: { $0.name == Self.consoleApp && !$0.isRevoked }) {
+        // The oldest, should two processes have made one at once on the very first start.
+        if let key = keys.filter({ $0.name == Self.consoleApp && !$0.isRevoked }).min(by: { $0.id < $1.id }) {
             return ResolvedApp(appKey: key, company: company)
         }
         // Nobody knows this key: the back office finds it by name and signs operators in through it.
