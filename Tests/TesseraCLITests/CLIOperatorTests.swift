@@ -17,7 +17,10 @@ extension CLITests {
         let secret = try #require(created.lines.first { $0.hasPrefix("  secret: ") }).dropFirst("  secret: ".count)
         #expect(Base32.decode(String(secret))?.count == 20)
         #expect(created.stdout.contains("otpauth://totp/") && created.stdout.contains("issuer=Tessera%20back%20office"))
-        try await self.tessera(["operator", "create", "--username", "vic", "--role", "viewer", "--password-stdin"], stdin: "operator-password-long\n")
+        try await self.tessera(
+            ["operator", "create", "--username", "vic", "--role", "viewer", "--password-stdin"],
+            stdin: "operator-password-long\n"
+        )
         #expect(try await self.tessera(["operator", "list"]).lines == ["anna\tadmin", "vic\tviewer"])
 
         // The operators' company is built in: it is not a broker's, and nobody changes it from here either.
@@ -26,7 +29,10 @@ extension CLITests {
         self.expectFailure(try await self.tessera(["app", "create", "--company", "#operators", "--name", "side door"]), mentioning: "built in")
         self.expectFailure(try await self.tessera(["company", "create", "#mine"]), mentioning: "cannot begin with #")
         self.expectFailure(
-            try await self.tessera(["operator", "create", "--username", "x", "--role", "root", "--password-stdin"], stdin: "operator-password-long\n"),
+            try await self.tessera(
+                ["operator", "create", "--username", "x", "--role", "root", "--password-stdin"],
+                stdin: "operator-password-long\n"
+            ),
             mentioning: "--role must be viewer, support or admin"
         )
         self.expectFailure(

@@ -236,6 +236,70 @@ import Testing
         }
     }
 
+    /// Signs `who` in at the console's form; returns the session cookie and a CSRF token of its pages.
+    static func consoleSignIn(_ client: any TestClientProtocol, _ who: Operator, at date: Date) async throws -> (cookie: String, csrf: String) {
+        let page = try await client.execute(uri: "/sign-in", method: .get, headers: [:], body: nil) { $0 }
+        let setCookie = try #require(page.headers[.setCookie])
+        let formCookie = String(setCookie.prefix { $0 != ";" })
+        let formToken = try #require(formCookie.split(separator: "=", maxSplits: 1).last.map(String.init))
+        let form =
+            "csrf=\(formToken)&username=\(who.username)&password=\(Self.password.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)&code=\(who.code(at: date))"
+        let signedIn = try await client.execute(
+            uri: "/sign-in",
+            method: .post,
+            headers: [.contentType: "application/x-www-form-urlencoded", .cookie: formCookie],
+            body: ByteBuffer(string: form)
+        ) { $0 }
+        #expect(signedIn.status == .seeOther)
+        let session = try #require(signedIn.headers[values: .setCookie].first { $0.hasPrefix("tessera_admin=") })
+        #expect(session.contains("HttpOnly") && session.contains("SameSite=Strict"))
+        let cookie = String(session.prefix { $0 != ";" })
+        let home = try await client.execute(uri: "/companies", method: .get, headers: [.cookie: cookie], body: nil) { String(buffer: $0.body) }
+        let csrf = try #require(home.firstRange(of: "name=\"csrf\" value=\"").map { String(home[$0.upperBound...].prefix { $0 != "\"" }) })
+        return (cookie, csrf)
+    }
+
+    static func post(_ client: any TestClientProtocol, _ path: String, cookie: String, _ form: String) async throws -> (HTTPResponse.Status, String) {
+        try await client.execute(
+            uri: path,
+            method: .post,
+            headers: [.contentType: "application/x-www-form-urlencoded", .cookie: cookie],
+            body: ByteBuffer(string: form)
+        ) { ($0.status, String(buffer: $0.body)) }
+    }
+
+    @Test func theConsoleSavesEveryPolicyFieldAndRefusesForeignFormsAndLowRoles() async throws {
+        try await TestWorld.with { world in
+            let admin = try await Self.makeOperator(world, "ada", .admin)
+            let viewer = try await Self.makeOperator(world, "vic", .viewer)
+            try await Self.withBackOffice(world) { office, _ in
+                let (cookie, csrf) = try await Self.consoleSignIn(office, admin, at: world.clock.now)
+                let form =
+                    "csrf=\(csrf)&tokenTtl=3600&passwordMinLength=14&passwordMaxAge=0&maxFailuresPerDevice=10&maxFailuresPerAccount=50"
+                    + "&maxFailuresPerAddress=100&throttleAnswer=etna&stepUp=on&recentAuthMinutes=5&trustedDeviceDays=7&newDeviceNotices=on"
+                    + "&userExpiryDays=90"
+                let (status, _) = try await Self.post(office, "/companies/acme/policy", cookie: cookie, form)
+                #expect(status == .seeOther)
+                let policy = try await world.withOperators { try await $0.company(named: "acme", by: .cli).policy }
+                #expect(policy.passwords.minimumLength == 14 && policy.tokenLifetime == 3600 && policy.lockout.accountFailureLimit == 50)
+                #expect(policy.throttleAnswer == .etna && policy.recentAuthentication == 5 && policy.devices.trustedDeviceDays == 7)
+                #expect(policy.devices.newDeviceNotices && policy.userExpiryDays == 90 && !policy.requireTwoFactor)
+                #expect(policy.browserOrigins == [TestWorld.acmeTerminal], "the WebApi tab's origins are not this form's")
+
+                // Without its token, or with another session's: refused, nothing changes.
+                let (missing, page) = try await Self.post(office, "/companies", cookie: cookie, "name=evilco")
+                #expect(missing == .forbidden && page.contains("Form expired"))
+                world.clock.advance(by: 30)
+                let (viewerCookie, viewerCSRF) = try await Self.consoleSignIn(office, viewer, at: world.clock.now)
+                #expect(try await Self.post(office, "/companies", cookie: cookie, "csrf=\(viewerCSRF)&name=evilco").0 == .forbidden)
+                // A viewer with its own token: the server refuses the write.
+                let (refused, body) = try await Self.post(office, "/companies", cookie: viewerCookie, "csrf=\(viewerCSRF)&name=evilco")
+                #expect(refused == .forbidden && body.contains("Not allowed"))
+                #expect(try await world.withOperators { try await $0.companies(by: .cli) }.allSatisfy { $0.name != "evilco" })
+            }
+        }
+    }
+
     @Test func nothingOfTheBackOfficeIsOnThePublicListenerAndOperatorTokensOpenNoPublicRoute() async throws {
         try await TestWorld.with { world in
             let admin = try await Self.makeOperator(world, "ada", .admin)

@@ -60,6 +60,10 @@ extension ConsoleController {
 
     func policyForm(_ company: Company, _ session: BackOffice.Session) -> String {
         let policy = company.policy
+        let throttleOptions = [(ThrottleAnswer.tooManyRequests, "429 Too many attempts"), (.etna, "401 Too many login requests (ETNA)")]
+            .map { answer, label in
+                "<option value=\"\(answer.rawValue)\"\(policy.throttleAnswer == answer ? " selected" : "")>\(HTML.escape(label))</option>"
+            }.joined()
         let fields = """
             <p>\(HTML.checkbox("require2fa", label: "Every user passes a verification code", checked: policy.requireTwoFactor))
             \(HTML.checkbox("requirePin", label: "Every user passes the security PIN", checked: policy.requirePin))</p>
@@ -69,9 +73,13 @@ extension ConsoleController {
             <p>\(HTML.input("maxFailuresPerDevice", label: "Failures per device", type: "number", value: "\(policy.lockout.pairFailureLimit)"))
             \(HTML.input("maxFailuresPerAccount", label: "Failures per account", type: "number", value: "\(policy.lockout.accountFailureLimit)"))
             \(HTML.input("maxFailuresPerAddress", label: "Failures per address", type: "number", value: "\(policy.lockout.addressFailureLimit)"))</p>
+            <p><label>Throttled logins answer <select name="throttleAnswer">\(throttleOptions)</select></label></p>
             <p>\(HTML.checkbox("refreshTokens", label: "Refresh tokens", checked: policy.refresh != nil))
             \(HTML.checkbox("stepUp", label: "Step-up before sensitive changes", checked: policy.recentAuthentication != nil))
-            \(HTML.input("trustedDeviceDays", label: "Remember devices (days, 0: off)", type: "number", value: "\(policy.devices.trustedDeviceDays ?? 0)"))</p>
+            \(HTML.input("recentAuthMinutes", label: "within (minutes)", type: "number", value: "\(policy.recentAuthentication ?? CompanyPolicy.defaultRecentAuthentication)"))</p>
+            <p>\(HTML.input("trustedDeviceDays", label: "Remember devices (days, 0: off)", type: "number", value: "\(policy.devices.trustedDeviceDays ?? 0)"))
+            \(HTML.checkbox("newDeviceNotices", label: "Tell users of new devices", checked: policy.devices.newDeviceNotices))
+            \(HTML.input("userExpiryDays", label: "Accounts expire unused (days, 0: never)", type: "number", value: "\(policy.userExpiryDays ?? 0)"))</p>
             """
         guard session.role >= .admin else {
             return "<form id=\"policy\" class=\"panel\"><fieldset disabled>\(fields)</fieldset></form>"
@@ -104,6 +112,12 @@ extension ConsoleController {
             let perAccount = try number("maxFailuresPerAccount")
             let perAddress = try number("maxFailuresPerAddress")
             let deviceDays = try number("trustedDeviceDays")
+            let recentMinutes = try number("recentAuthMinutes")
+            let expiryDays = try number("userExpiryDays")
+            let throttle = try fields.string("throttleAnswer").map { text -> ThrottleAnswer in
+                guard let answer = ThrottleAnswer(rawValue: text) else { throw OperatorError(.invalid, "choose a throttle answer") }
+                return answer
+            }
             _ = try await self.office.operators.updateCompany(named: name, by: session.actor) { policy in
                 policy.requireTwoFactor = fields.string("require2fa") != nil
                 policy.requirePin = fields.string("requirePin") != nil
@@ -116,8 +130,12 @@ extension ConsoleController {
                 let refresh = fields.string("refreshTokens") != nil
                 policy.refresh = refresh ? (policy.refresh ?? RefreshPolicy()) : nil
                 let stepUp = fields.string("stepUp") != nil
-                policy.recentAuthentication = stepUp ? (policy.recentAuthentication ?? CompanyPolicy.defaultRecentAuthentication) : nil
+                policy.recentAuthentication =
+                    stepUp ? (recentMinutes ?? policy.recentAuthentication ?? CompanyPolicy.defaultRecentAuthentication) : nil
                 if let deviceDays { policy.devices.trustedDeviceDays = deviceDays == 0 ? nil : deviceDays }
+                policy.devices.newDeviceNotices = fields.string("newDeviceNotices") != nil
+                if let expiryDays { policy.userExpiryDays = expiryDays == 0 ? nil : expiryDays }
+                if let throttle { policy.throttleAnswer = throttle }
             }
             return HTML.redirect("/companies/\(HTML.segment(name))?saved=1")
         }
