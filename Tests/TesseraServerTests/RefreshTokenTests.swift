@@ -109,13 +109,7 @@ import Testing
                 let here = try Self.pair(try await client.login("rita", app: "refco"))
                 let elsewhere = try Self.pair(try await client.login("rita", app: "refco"))
                 let newPassword = "a brand new passphrase 42"
-                let changed = try await client.json(
-                    .put,
-                    "/v1.0/users/@me/password/change",
-                    app: "refco",
-                    bearer: here.access,
-                    ["OldPassword": TestWorld.password, "Password": newPassword, "PasswordConfirm": newPassword]
-                )
+                let changed = try await client.changePassword(app: "refco", bearer: here.access, to: newPassword)
                 #expect(changed.succeeded, "\(changed.body)")
                 #expect(Self.isRefused(try await Self.refresh(client, elsewhere.refresh)))
                 // The session that changed it goes on.
@@ -134,13 +128,7 @@ import Testing
                 // A password change from a third session ends both.
                 let here = try Self.pair(try await client.login("rita", app: "refco"))
                 let newPassword = "a brand new passphrase 42"
-                let changed = try await client.json(
-                    .put,
-                    "/v1.0/users/@me/password/change",
-                    app: "refco",
-                    bearer: here.access,
-                    ["OldPassword": TestWorld.password, "Password": newPassword, "PasswordConfirm": newPassword]
-                )
+                let changed = try await client.changePassword(app: "refco", bearer: here.access, to: newPassword)
                 #expect(changed.succeeded, "\(changed.body)")
                 #expect(Self.isRefused(try await Self.refresh(client, idle.refresh)))
                 #expect(Self.isRefused(try await Self.refresh(client, revoked.refresh)))

@@ -249,13 +249,7 @@ import Testing
                 #expect(!list.body.contains(device))
 
                 // A password change forgets it.
-                let change = try await client.json(
-                    .put,
-                    "/v1.0/users/@me/password/change",
-                    app: "devco",
-                    bearer: token,
-                    ["OldPassword": TestWorld.password, "Password": "a whole new passphrase", "PasswordConfirm": "a whole new passphrase"]
-                )
+                let change = try await client.changePassword(app: "devco", bearer: token, to: "a whole new passphrase")
                 #expect(change.succeeded, "\(change.body)")
                 let after = try await client.login("dina", password: "a whole new passphrase", app: "devco", [("DeviceToken", device)])
                 #expect(after.isExpecting("VerificationCode", "Expecting confirmation code"), "\(after.body)")

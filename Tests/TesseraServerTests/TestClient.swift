@@ -146,6 +146,17 @@ struct Client: Sendable {
         return try await self.perform(method, uri, fields, body: ByteBuffer(bytes: data))
     }
 
+    /// `PUT /v1.0/users/@me/password/change` from the current password to `new`.
+    func changePassword(app: String, bearer: String, to new: String, from old: String = TestWorld.password) async throws -> Answer {
+        try await self.json(
+            .put,
+            "/v1.0/users/@me/password/change",
+            app: app,
+            bearer: bearer,
+            ["OldPassword": old, "Password": new, "PasswordConfirm": new]
+        )
+    }
+
     /// `POST /token/introspect` as a resource server (`resource`), with a form body.
     func introspect(_ token: String, as server: String = "resource", secret: String? = nil) async throws -> Answer {
         let key = self.world.appKeys[server] ?? server
