@@ -13,7 +13,7 @@ struct AppKeyMiddleware: RouterMiddleware {
         guard let app = try await self.apps.resolve(request.credential(.etAppKey)) else { return Wire.appKeyError }
         var context = context
         context.app = app
-        context.origin = RequestOrigin(request, context: context, trustedProxies: self.trustedProxies)
+        context.originSource = OriginSource(request, context: context, trustedProxies: self.trustedProxies)
         return try await next(request, context)
     }
 }

@@ -23,9 +23,9 @@ struct DeviceController: Sendable {
                     "Id": .string(device.id),
                     "Label": .string(device.label),
                     "ClientAddress": .string(device.address),
-                    "Created": .string(device.createdAt.formatted(.iso8601)),
-                    "LastUsed": .string(device.lastUsedAt?.formatted(.iso8601)),
-                    "Expires": .string(device.expiresAt.formatted(.iso8601)),
+                    "Created": .date(device.createdAt),
+                    "LastUsed": .date(device.lastUsedAt),
+                    "Expires": .date(device.expiresAt),
                 ])
             }.joined(separator: ",") + "]"
         return Wire.envelope(.ok, model: model)

@@ -39,11 +39,13 @@ public func buildRouter(
         configuration.tokenCacheCapacity > 0
             ? RevocationFollower(feed: feed, cache: ValidationCache(capacity: configuration.tokenCacheCapacity)) : nil
     }
+    let lastSeen = LastSeenBatch(accessTokens: stores.accessTokens)
     let validator = AccessTokenValidator(
         accessTokens: stores.accessTokens,
         directory: stores.directory,
         clock: configuration.clock,
-        cache: follower?.cache
+        cache: follower?.cache,
+        lastSeen: lastSeen
     )
 
     let router = Router(context: TesseraRequestContext.self)
@@ -61,7 +63,7 @@ public func buildRouter(
         Response(
             status: .ok,
             headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-            body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.exposition()))
+            body: ResponseBody(byteBuffer: ByteBuffer(string: metrics.exposition(cache: follower?.cache)))
         )
     }
     let openAPI = OpenAPIDocument.yaml(servers: configuration.basePaths)
@@ -89,7 +91,7 @@ public func buildRouter(
         )
     )
     let sessions = SessionController(
-        sessions: SessionService(accessTokens: stores.accessTokens, audit: stores.audit, clock: configuration.clock),
+        sessions: SessionService(accessTokens: stores.accessTokens, audit: stores.audit, clock: configuration.clock, lastSeen: lastSeen),
         introspection: IntrospectionService(
             directory: stores.directory,
             accessTokens: stores.accessTokens,
@@ -139,5 +141,5 @@ public func buildRouter(
             metrics: metrics
         )
     }
-    return (router, admin, hasher, [delivery] + (watch.map { [$0] } ?? []))
+    return (router, admin, hasher, [delivery, LastSeenService(batch: lastSeen, logger: logger)] + (watch.map { [$0] } ?? []))
 }

@@ -69,7 +69,7 @@ public struct ServerConfiguration: Sendable {
         idleTimeout: Duration = .seconds(60),
         requestHeadTimeout: Duration = .seconds(10),
         basePaths: [APIBasePath] = APIBasePath.allCases,
-        tokenCacheCapacity: Int = 100_000,
+        tokenCacheCapacity: Int = 10_000,
         clock: any WallClock = SystemClock(),
         generator: any SecretGenerator = SecureRandom(),
         codeSender: (any CodeSender)? = nil,

@@ -36,9 +36,9 @@ struct SessionController: Sendable {
                 JSONText.object([
                     "Id": .string(session.record.sessionID),
                     "AppName": .string(session.appName),
-                    "Created": .string(session.record.issuedAt.formatted(.iso8601)),
-                    "LastSeen": .string(session.record.lastSeenAt.formatted(.iso8601)),
-                    "Expires": .string(session.record.expiresAt.formatted(.iso8601)),
+                    "Created": .date(session.record.issuedAt),
+                    "LastSeen": .date(session.record.lastSeenAt),
+                    "Expires": .date(session.record.expiresAt),
                     "ClientAddress": .string(session.record.address),
                     "UserAgent": .string(session.record.userAgent),
                     "Current": .bool(session.record.digest == identity.token.digest),

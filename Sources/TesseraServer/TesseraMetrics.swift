@@ -1,5 +1,6 @@
 import Foundation
 import Prometheus
+import Synchronization
 import TesseraCore
 
 /// The server's Prometheus metrics, in a registry of its own (no global state, so several servers can share a
@@ -9,6 +10,17 @@ public final class TesseraMetrics: Sendable {
     let hashDuration: DurationHistogram
     let hashesInFlight: Gauge
     let queryDuration: DurationHistogram
+    /// The counters of the per-request hot path, made once: the registry checks names, labels and help text on
+    /// every `makeCounter`, under its lock.
+    private let validTokens: Counter
+    private let invalidTokens: Counter
+    private let requests = Mutex<[RequestKey: Counter]>([:])
+
+    private struct RequestKey: Hashable {
+        let route: String
+        let method: String
+        let status: Int
+    }
 
     public init() {
         self.hashDuration = self.registry.makeDurationHistogram(
@@ -28,17 +40,55 @@ public final class TesseraMetrics: Sendable {
             ],
             help: "Time of one database statement"
         )
+        self.validTokens = Self.tokenCheckCounter(self.registry, result: "valid")
+        self.invalidTokens = Self.tokenCheckCounter(self.registry, result: "invalid")
     }
 
-    /// The exposition text for `GET /metrics`.
-    public func exposition() -> String { self.registry.emitToString() }
+    private static func tokenCheckCounter(_ registry: PrometheusCollectorRegistry, result: String) -> Counter {
+        registry.makeCounter(
+            name: "tessera_token_checks_total",
+            labels: [("result", result)],
+            help: "Bearer token checks on v1.0 endpoints"
+        )
+    }
+
+    /// The exposition text for `GET /metrics`, with the state of this node's token cache when it keeps one.
+    public func exposition(cache: ValidationCache? = nil) -> String {
+        let text = self.registry.emitToString()
+        guard let cache else { return text }
+        let (hits, misses) = cache.counts
+        return text + """
+            # HELP tessera_token_cache_entries Validated tokens this node holds in memory
+            # TYPE tessera_token_cache_entries gauge
+            tessera_token_cache_entries \(cache.count)
+            # HELP tessera_token_cache_users Users whose records this node's token cache holds
+            # TYPE tessera_token_cache_users gauge
+            tessera_token_cache_users \(cache.userCount)
+            # HELP tessera_token_cache_trusted 1 while this node hears every revocation and answers from its cache
+            # TYPE tessera_token_cache_trusted gauge
+            tessera_token_cache_trusted \(cache.isTrusted ? 1 : 0)
+            # HELP tessera_token_cache_lookups_total Token lookups answered from this node's cache (hit) or not (miss)
+            # TYPE tessera_token_cache_lookups_total counter
+            tessera_token_cache_lookups_total{result="hit"} \(hits)
+            tessera_token_cache_lookups_total{result="miss"} \(misses)
+
+            """
+    }
 
     func request(route: String, method: String, status: Int) {
-        self.registry.makeCounter(
+        // Route templates, methods and statuses are few, so the counters made are too.
+        let key = RequestKey(route: route, method: method, status: status)
+        if let counter = self.requests.withLock({ $0[key] }) {
+            counter.increment()
+            return
+        }
+        let counter = self.registry.makeCounter(
             name: "tessera_http_requests_total",
             labels: [("route", route), ("method", method), ("status", String(status))],
             help: "HTTP requests by route template, method and status"
-        ).increment()
+        )
+        self.requests.withLock { $0[key] = counter }
+        counter.increment()
     }
 
     func tokenOutcome(state: String, step: String, reason: String) {
@@ -50,11 +100,7 @@ public final class TesseraMetrics: Sendable {
     }
 
     func tokenCheck(valid: Bool) {
-        self.registry.makeCounter(
-            name: "tessera_token_checks_total",
-            labels: [("result", valid ? "valid" : "invalid")],
-            help: "Bearer token checks on v1.0 endpoints"
-        ).increment()
+        (valid ? self.validTokens : self.invalidTokens).increment()
     }
 
     /// A login refused for want of a hashing slot: `pool` (every slot busy past the wait), `address` (the address

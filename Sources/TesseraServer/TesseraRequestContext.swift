@@ -10,8 +10,10 @@ public struct TesseraRequestContext: RequestContext {
     public let remoteAddress: SocketAddress?
     /// The live app of the request's `Et-App-Key`, set by ``AppKeyMiddleware``.
     public internal(set) var app: ResolvedApp?
-    /// Who is asking (after trusted proxies), set with the app.
-    public internal(set) var origin: RequestOrigin?
+    /// What tells who is asking, set with the app.
+    var originSource: OriginSource?
+    /// Who is asking (after trusted proxies), once the app is set.
+    public var origin: RequestOrigin? { self.originSource?.origin(requestID: self.id) }
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
@@ -23,15 +25,18 @@ public struct TesseraRequestContext: RequestContext {
 struct AppRequestContext: ChildRequestContext {
     var coreContext: CoreRequestContextStorage
     let app: ResolvedApp
-    let origin: RequestOrigin
+    let originSource: OriginSource
     /// The user of the bearer token, set by ``BearerMiddleware``.
     var identity: AuthenticatedUser?
 
+    /// Who is asking (after trusted proxies).
+    var origin: RequestOrigin { self.originSource.origin(requestID: self.id) }
+
     init(context: TesseraRequestContext) throws {
-        guard let app = context.app, let origin = context.origin else { throw WireRefusal(Wire.appKeyError) }
+        guard let app = context.app, let originSource = context.originSource else { throw WireRefusal(Wire.appKeyError) }
         self.coreContext = context.coreContext
         self.app = app
-        self.origin = origin
+        self.originSource = originSource
     }
 }
 
@@ -39,14 +44,17 @@ struct AppRequestContext: ChildRequestContext {
 struct UserRequestContext: ChildRequestContext {
     var coreContext: CoreRequestContextStorage
     let app: ResolvedApp
-    let origin: RequestOrigin
+    let originSource: OriginSource
     let identity: AuthenticatedUser
+
+    /// Who is asking (after trusted proxies).
+    var origin: RequestOrigin { self.originSource.origin(requestID: self.id) }
 
     init(context: AppRequestContext) throws {
         guard let identity = context.identity else { throw WireRefusal(Wire.unauthorizedEnvelope) }
         self.coreContext = context.coreContext
         self.app = context.app
-        self.origin = context.origin
+        self.originSource = context.originSource
         self.identity = identity
     }
 }

@@ -17,7 +17,7 @@ struct UserController: Sendable {
             "LastName": .string(user.profile.lastName),
             "Login": .string(user.username),
             "Email": .string(user.email),
-            "AddedDate": .string(user.addedAt.formatted(.iso8601)),
+            "AddedDate": .date(user.addedAt),
             "Salutation": .string(user.profile.salutation),
             "Suffix": .string(user.profile.suffix),
         ])

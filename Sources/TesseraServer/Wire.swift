@@ -8,13 +8,16 @@ enum Wire {
     /// The body ETNA answers when `Et-App-Key` is missing, unknown or revoked.
     static let appKeyErrorBody = JSONText.object(["error": .string("Application key is not defined or does not exist")])
 
+    /// The headers of every JSON answer, built once.
+    static let jsonHeaders: HTTPFields = [
+        .contentType: "application/json; charset=utf-8",
+        .cacheControl: "no-store",
+        .pragma: "no-cache",
+    ]
+
     static func json(_ status: HTTPResponse.Status, _ body: String, extraHeaders: HTTPFields = [:]) -> Response {
-        var headers: HTTPFields = [
-            .contentType: "application/json; charset=utf-8",
-            .cacheControl: "no-store",
-            .init("Pragma")!: "no-cache",
-        ]
-        headers.append(contentsOf: extraHeaders)
+        var headers = Self.jsonHeaders
+        if !extraHeaders.isEmpty { headers.append(contentsOf: extraHeaders) }
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
     }
 
@@ -172,6 +175,7 @@ extension HTTPField.Name {
     static let deviceToken = Self("DeviceToken")!
     static let rememberDevice = Self("RememberDevice")!
     static let xForwardedFor = Self("X-Forwarded-For")!
+    static let pragma = Self("Pragma")!
 }
 
 extension Request {

@@ -20,7 +20,7 @@ extension PostgresBackend {
             do {
                 var configuration = try target.connectionConfiguration(options)
                 configuration.options.additionalStartupParameters.append(("application_name", Self.listenerApplicationName))
-                let connection = try await withTimeout(options.connectTimeout) { [configuration] in
+                let connection = try await withConnectTimeout(options.connectTimeout) { [configuration] in
                     try await PostgresConnection.connect(configuration: configuration, id: 1, logger: quiet)
                 }
                 defer { Task { try? await connection.close() } }

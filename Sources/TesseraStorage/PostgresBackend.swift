@@ -66,7 +66,7 @@ final class PostgresBackend: SQLBackend {
         let target = try PostgresTarget(parsing: url)
         let connection: PostgresConnection
         do {
-            connection = try await withTimeout(options.connectTimeout) {
+            connection = try await withConnectTimeout(options.connectTimeout) {
                 try await PostgresConnection.connect(
                     configuration: target.connectionConfiguration(options),
                     id: 0,
@@ -296,7 +296,7 @@ final class PostgresBackend: SQLBackend {
         guard self.probing.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged else { return .busy }
         defer { self.probing.store(false, ordering: .relaxed) }
         do {
-            let connection = try await withTimeout(self.options.connectTimeout) { [target, options, quiet] in
+            let connection = try await withConnectTimeout(self.options.connectTimeout) { [target, options, quiet] in
                 try await PostgresConnection.connect(configuration: target.connectionConfiguration(options), id: 0, logger: quiet)
             }
             defer { Task { try? await connection.close() } }

@@ -202,6 +202,21 @@ extension SQLStorage: AccessTokenStore {
     public func touch(digest: String, at date: Date) async throws {
         try await self.write("UPDATE access_tokens SET last_seen_at = ? WHERE token_digest = ?", [SQLBind(date), .text(digest)])
     }
+
+    public func touch(_ uses: [(digest: String, at: Date)]) async throws {
+        // A statement per 500 sessions; VALUES names its columns column1, column2 on both engines.
+        for chunk in stride(from: 0, to: uses.count, by: 500).map({ uses[$0..<min($0 + 500, uses.count)] }) {
+            let rows = Array(repeating: "(?, ?)", count: chunk.count).joined(separator: ", ")
+            _ = try await self.write(
+                """
+                UPDATE access_tokens SET last_seen_at = uses.column2
+                FROM (VALUES \(rows)) AS uses
+                WHERE access_tokens.token_digest = uses.column1 AND access_tokens.last_seen_at < uses.column2
+                """,
+                chunk.flatMap { [SQLBind.text($0.digest), SQLBind($0.at)] }
+            )
+        }
+    }
 }
 
 extension SQLStorage {

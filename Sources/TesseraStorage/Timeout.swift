@@ -1,3 +1,4 @@
+import PostgresNIO
 import Synchronization
 
 /// A statement that got no answer in time.
@@ -5,14 +6,24 @@ struct StatementTimeout: Error {}
 
 /// Runs `body`, giving up with ``StatementTimeout`` after `limit` — at `limit`, not when `body` gives up: a
 /// statement already sent to a server that stopped answering does not notice cancellation, so it is left to
-/// finish (or fail with its connection) on its own.
-func withTimeout<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+/// finish (or fail with its connection) on its own. A result that arrives after the caller was answered (the
+/// timeout or a cancellation came first) goes to `late`: a connection must be closed, not dropped.
+func withTimeout<T: Sendable>(
+    _ limit: Duration,
+    late: (@Sendable (T) async -> Void)? = nil,
+    _ body: @escaping @Sendable () async throws -> T
+) async throws -> T {
     let outcome = TimeoutRace<T>()
     return try await withTaskCancellationHandler {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             outcome.start(continuation)
             let work = Task {
-                do { outcome.finish(.success(try await body())) } catch { outcome.finish(.failure(error)) }
+                do {
+                    let value = try await body()
+                    if !outcome.finish(.success(value)) { await late?(value) }
+                } catch {
+                    outcome.finish(.failure(error))
+                }
             }
             Task {
                 try? await Task.sleep(for: limit)
@@ -22,6 +33,18 @@ func withTimeout<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () 
     } onCancel: {
         outcome.finish(.failure(CancellationError()))
     }
+}
+
+/// Connects within `limit`; a connection that comes up after the caller gave up is closed, never dropped.
+func withConnectTimeout(
+    _ limit: Duration,
+    _ connect: @escaping @Sendable () async throws -> PostgresConnection
+) async throws -> PostgresConnection {
+    try await withTimeout(limit, late: closeLateConnection, connect)
+}
+
+@Sendable private func closeLateConnection(_ connection: PostgresConnection) async {
+    try? await connection.close()
 }
 
 /// The first of a result, a timeout and a cancellation resumes the waiting caller; the others are dropped.

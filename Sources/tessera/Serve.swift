@@ -83,9 +83,9 @@ struct Serve: AsyncParsableCommand {
 
     @Option(
         name: .customLong("token-cache"),
-        help: "Validated tokens this node keeps in memory, ended by the database's revocation log (0: none; default 100000)."
+        help: "Validated tokens this node keeps in memory, about 650 bytes each, ended by the database's revocation log (0: none)."
     )
-    var tokenCache: Int = 100_000
+    var tokenCache: Int = 10_000
 
     func validate() throws {
         guard (1...1000).contains(self.databasePool) else { throw ValidationError("--database-pool must be between 1 and 1000") }

@@ -20,6 +20,16 @@ import Testing
         #expect(BearerToken.parse("Bearer ") == nil)
         #expect(BearerToken.parse("") == nil)
         #expect(BearerToken.parse(nil) == nil)
+        // The common form's short cut and the general path agree.
+        #expect(BearerToken.parse("Bearer  abc ") == "abc")
+        #expect(BearerToken.parse("Bearer \tabc") == "abc")
+        #expect(BearerToken.parse("Bearer a b") == "a b")
+        #expect(BearerToken.parse("Bearer abc\u{00A0}") == "abc")
+        #expect(BearerToken.parse("Bearer abc€") == "abc€")
+        #expect(BearerToken.parse("Bearer Bearer x") == "Bearer x")
+        #expect(BearerToken.parse("BEARER abc") == "abc")
+        #expect(BearerToken.parse("Bearer") == nil)
+        #expect(BearerToken.parse(" Bearer abc") == "abc")
     }
 
     @Test func tokensCarryAtLeast128RandomBits() {

@@ -28,17 +28,22 @@ import Testing
         }
     }
 
-    static func lookup(_ digest: String, user: Int64 = 1, app: Int64 = 1) -> TokenLookup {
+    /// The digest the stores would keep for the token `name`.
+    static func d(_ name: String) -> String { SecretDigest.sha256(name) }
+
+    static func lookup(_ name: String, user: Int64 = 1, app: Int64 = 1) -> TokenLookup {
         let now = Date()
         return TokenLookup(
             record: AccessTokenRecord(
-                digest: digest,
+                digest: Self.d(name),
                 userID: user,
                 appKeyID: app,
                 companyID: 1,
                 issuedAt: now,
                 expiresAt: now.addingTimeInterval(3600),
-                sessionID: "s-\(digest)"
+                sessionID: "s-\(name)",
+                address: "192.0.2.1",
+                userAgent: "terminal/1.0"
             ),
             user: User(id: user, companyID: 1, username: "u\(user)", passwordHash: "x", addedAt: now, passwordChangedAt: now),
             appName: "terminal",
@@ -55,12 +60,13 @@ import Testing
             cache.store(Self.lookup(digest, user: user, app: app), readAt: cache.epoch)
         }
         #expect(cache.count == 4)
-        feed.append(.token(digest: "d"))
+        feed.append(.token(digest: Self.d("d")))
         await follower.changed()
-        #expect(cache.lookup(digest: "d") == nil && cache.count == 3)
+        #expect(cache.lookup(digest: Self.d("d")) == nil && cache.count == 3)
         feed.append(.user(id: 1))
         await follower.changed()
-        #expect(cache.lookup(digest: "a") == nil && cache.lookup(digest: "b") == nil && cache.lookup(digest: "c") != nil)
+        #expect(cache.lookup(digest: Self.d("a")) == nil && cache.lookup(digest: Self.d("b")) == nil && cache.lookup(digest: Self.d("c")) != nil)
+        // A change of an app key ends everything held (rare, and no index by app is kept per entry).
         feed.append(.appKey(id: 1))
         await follower.changed()
         #expect(cache.count == 0)
@@ -71,7 +77,7 @@ import Testing
         cache.store(Self.lookup("e", user: 4, app: 4), readAt: cache.epoch)
         feed.append(.user(id: 1))
         await follower.changed()
-        #expect(cache.lookup(digest: "a") == nil && cache.lookup(digest: "e") != nil)
+        #expect(cache.lookup(digest: Self.d("a")) == nil && cache.lookup(digest: Self.d("e")) != nil)
         feed.append(.everything)
         await follower.changed()
         #expect(cache.count == 0)
@@ -81,13 +87,13 @@ import Testing
         let cache = ValidationCache()
         cache.trust()
         var fresh = Self.lookup("a")
-        fresh.user.passwordHash = "new"
+        fresh.user.profile.firstName = "new"
         cache.store(fresh, readAt: cache.epoch)
         let later = Date().addingTimeInterval(600)
-        cache.touched(digest: "a", at: later)
-        #expect(cache.lookup(digest: "a")?.user.passwordHash == "new")
-        #expect(cache.lookup(digest: "a")?.record.lastSeenAt == later)
-        cache.touched(digest: "b", at: later)
+        cache.touched(digest: Self.d("a"), at: later)
+        #expect(cache.lookup(digest: Self.d("a"))?.user.profile.firstName == "new")
+        #expect(cache.lookup(digest: Self.d("a"))?.token.lastSeenAt == later)
+        cache.touched(digest: Self.d("b"), at: later)
         #expect(cache.count == 1, "a touch never adds")
     }
 
@@ -98,10 +104,10 @@ import Testing
         await follower.listening()
         let began = cache.epoch
         // The revocation lands between the database read and the store.
-        feed.append(.token(digest: "a"))
+        feed.append(.token(digest: Self.d("a")))
         await follower.changed()
         cache.store(Self.lookup("a"), readAt: began)
-        #expect(cache.lookup(digest: "a") == nil)
+        #expect(cache.lookup(digest: Self.d("a")) == nil)
     }
 
     @Test func aCutChannelOrAFailedReadTrustsNothingUntilTheLogIsReadAgain() async throws {
@@ -111,14 +117,14 @@ import Testing
         #expect(!cache.isTrusted, "nothing is trusted before the channel listens")
         await follower.listening()
         cache.store(Self.lookup("a"), readAt: cache.epoch)
-        #expect(cache.lookup(digest: "a") != nil)
+        #expect(cache.lookup(digest: Self.d("a")) != nil)
 
         await follower.lost()
-        #expect(cache.lookup(digest: "a") == nil, "cut: nothing answered from the cache")
+        #expect(cache.lookup(digest: Self.d("a")) == nil, "cut: nothing answered from the cache")
         cache.store(Self.lookup("a"), readAt: cache.epoch)
         #expect(cache.count == 0, "cut: nothing stored either")
         // A change made while cut is never heard; the cache starts empty when the channel is back.
-        feed.append(.token(digest: "a"))
+        feed.append(.token(digest: Self.d("a")))
         await follower.changed()
         #expect(!cache.isTrusted, "a signal without the channel does not restore trust")
         await follower.listening()
@@ -127,16 +133,57 @@ import Testing
         cache.store(Self.lookup("b"), readAt: cache.epoch)
         feed.failing.store(true, ordering: .relaxed)
         await follower.changed()
-        #expect(!cache.isTrusted && cache.lookup(digest: "b") == nil, "a failed read distrusts")
+        #expect(!cache.isTrusted && cache.lookup(digest: Self.d("b")) == nil, "a failed read distrusts")
         feed.failing.store(false, ordering: .relaxed)
         await follower.changed()
         #expect(cache.isTrusted, "the next read that works resyncs")
     }
 
-    @Test func theCacheIsBounded() {
+    @Test func theCacheIsBoundedAndMakesRoomWithoutStartingOver() {
         let cache = ValidationCache(capacity: 3)
         cache.trust()
-        for digest in ["a", "b", "c", "d", "e"] { cache.store(Self.lookup(digest), readAt: cache.epoch) }
-        #expect(cache.count <= 3)
+        for name in ["a", "b", "c", "d", "e"] { cache.store(Self.lookup(name), readAt: cache.epoch) }
+        #expect(cache.count == 3, "full, room made one entry at a time for a capacity of 3")
+        #expect(cache.lookup(digest: Self.d("e")) != nil, "the newest is held")
+
+        let large = ValidationCache(capacity: 800)
+        large.trust()
+        for index in 0..<2_000 { large.store(Self.lookup("t\(index)", user: Int64(index % 50)), readAt: large.epoch) }
+        #expect(large.count <= 800 && large.count >= 700, "an eighth makes room, the rest stays: \(large.count)")
+        #expect(large.userCount <= 50)
+    }
+
+    @Test func aUserIsHeldOnceForAllTheirTokensAndLeavesWithTheLast() async throws {
+        let cache = ValidationCache()
+        cache.trust()
+        cache.store(Self.lookup("a", user: 7), readAt: cache.epoch)
+        var newer = Self.lookup("b", user: 7)
+        newer.user.profile.firstName = "Ada"
+        cache.store(newer, readAt: cache.epoch)
+        #expect(cache.count == 2 && cache.userCount == 1)
+        #expect(cache.lookup(digest: Self.d("a"))?.user.profile.firstName == "Ada", "the freshest read of the user is kept")
+
+        let found = try #require(cache.lookup(digest: Self.d("a")))
+        #expect(found.token.digest == Self.d("a") && found.token.sessionID == "s-a" && found.user.username == "u7")
+        #expect(found.token.address == nil && found.token.userAgent == nil, "the login's address and agent are not kept")
+
+        cache.apply([.token(digest: Self.d("a"))])
+        #expect(cache.userCount == 1 && cache.lookup(digest: Self.d("b")) != nil)
+        cache.apply([.token(digest: Self.d("b"))])
+        #expect(cache.count == 0 && cache.userCount == 0, "the user leaves with their last token")
+    }
+
+    @Test func onlyWhatOpensTheAPIIsStoredAndOnlyDigestsAreLookedUp() {
+        let cache = ValidationCache()
+        cache.trust()
+        var revoked = Self.lookup("a")
+        revoked.record.revokedAt = Date()
+        var disabled = Self.lookup("b")
+        disabled.user.disabledAt = Date()
+        var keyRevoked = Self.lookup("c")
+        keyRevoked.appKeyRevokedAt = Date()
+        for lookup in [revoked, disabled, keyRevoked] { cache.store(lookup, readAt: cache.epoch) }
+        #expect(cache.count == 0)
+        #expect(cache.lookup(digest: "not a digest") == nil && cache.lookup(digest: Self.d("a").uppercased()) == nil)
     }
 }

@@ -68,7 +68,7 @@ import Testing
             .bind(host: "127.0.0.1", port: 0).get()
         defer { silent.close(promise: nil) }
         var configuration = try SMTPConfiguration(url: "smtp://127.0.0.1:\(silent.localAddress!.port!)", from: "a@b.example")
-        configuration.replyTimeout = .milliseconds(500)
+        configuration.replyTimeout = .seconds(2)
         configuration.maximumConcurrentSends = 1
         let sender = try SMTPCodeSender(configuration: configuration, logger: Logger(label: "test"))
 
@@ -79,12 +79,13 @@ import Testing
         let refusedAt = clock.now
         await #expect(throws: DeliveryError.busy) { try await sender.send(Self.message) }
         let refusal = clock.now - refusedAt
-        // Queued behind the slow send, it would wait the 500 ms reply timeout at least.
-        #expect(refusal < .milliseconds(250), "a full limit refuses at once (took \(refusal))")
+        // Queued behind the slow send, it would wait for the slow one's 2 s reply timeout: 1.9 s at least. The
+        // bound leaves room for a loaded machine (a full local run once took 0.3 s to refuse).
+        #expect(refusal < .seconds(1), "a full limit refuses at once (took \(refusal))")
         await #expect(throws: DeliveryError.smtp(stage: "greeting", reply: nil, problem: "timed out")) { try await slow.value }
         let waited = clock.now - started
         // Without the deadline it would wait forever; the margin is for a loaded machine.
-        #expect(waited >= .milliseconds(500) && waited < .seconds(10), "the greeting waited its timeout (\(waited))")
+        #expect(waited >= .seconds(2) && waited < .seconds(12), "the greeting waited its timeout (\(waited))")
         // The slot is free again.
         await #expect(throws: DeliveryError.smtp(stage: "greeting", reply: nil, problem: "timed out")) { try await sender.send(Self.message) }
     }

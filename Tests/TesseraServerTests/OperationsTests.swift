@@ -11,8 +11,13 @@ import Testing
     @Test func metricsCountALoginWithoutNamingAnyone() async throws {
         try await TestWorld.with { world in
             try await world.withServer { client in
+                // The node trusts its token cache once it follows the revocation log (right after start).
+                for _ in 0..<100 where !(try await client.send(.get, "/metrics", []).body.contains("tessera_token_cache_trusted 1\n")) {
+                    try await Task.sleep(for: .milliseconds(50))
+                }
                 let token = try #require(try await client.login("alice").token)
                 _ = try await client.login("alice", password: "wrong password")
+                _ = try await client.info(token)
                 _ = try await client.info(token)
                 _ = try await client.login("bob")
                 let metrics = try await client.send(.get, "/metrics", [])
@@ -22,7 +27,11 @@ import Testing
                 #expect(text.contains(#"tessera_token_outcomes_total{state="Succeeded",step="",reason=""} 1"#))
                 #expect(text.contains(#"tessera_token_outcomes_total{state="Failed",step="BaseAuthentication",reason="Invalid credentials"} 1"#))
                 #expect(text.contains(#"tessera_http_requests_total{route="/token",method="POST",status="200"} 1"#))
-                #expect(text.contains(#"tessera_token_checks_total{result="valid"} 1"#))
+                #expect(text.contains(#"tessera_token_checks_total{result="valid"} 2"#))
+                #expect(text.contains(#"tessera_token_checks_total{result="invalid"} 0"#))
+                // The second validation of the token was answered from the node's cache.
+                #expect(text.contains(#"tessera_token_cache_lookups_total{result="hit"} 1"#))
+                #expect(text.contains("tessera_token_cache_entries 1\n") && text.contains("tessera_token_cache_trusted 1\n"))
                 #expect(text.contains(#"tessera_codes_sent_total{channel="email"} 1"#))
                 #expect(text.contains("tessera_password_hash_seconds_count 3"))
                 #expect(text.contains("tessera_database_query_seconds_count"))

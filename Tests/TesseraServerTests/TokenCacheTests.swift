@@ -133,17 +133,8 @@ import Testing
 
     @Test func aRevokeOnOneNodeIsRefusedOnTheOtherAndACutNodeTrustsNothingCached() async throws {
         try await TestDatabase.with(.postgres) { database in
-            let key = try ServerKey(bytes: (0..<32).map { UInt8($0) })
             let appKey = try await Self.seed(database)
-            var configuration = ServerConfiguration(
-                host: "127.0.0.1",
-                port: 0,
-                database: database.url,
-                logLevel: .warning,
-                idleTimeout: .seconds(600),
-                serverKey: key
-            )
-            configuration.postgres = PostgresOptions(statementTimeout: .seconds(30))
+            let configuration = try Self.node(on: database)
             let a = try await buildApplication(configuration)
             // B's log says when it knows its channel is cut.
             let logs = LogRecorder()
@@ -219,6 +210,20 @@ import Testing
     }
 
     // MARK: Helpers
+
+    /// The configuration of a node on a test PostgreSQL database, on a free port.
+    static func node(on database: TestDatabase) throws -> ServerConfiguration {
+        var configuration = ServerConfiguration(
+            host: "127.0.0.1",
+            port: 0,
+            database: database.url,
+            logLevel: .warning,
+            idleTimeout: .seconds(600),
+            serverKey: try ServerKey(bytes: (0..<32).map { UInt8($0) })
+        )
+        configuration.postgres = PostgresOptions(statementTimeout: .seconds(30))
+        return configuration
+    }
 
     /// Whether `answer` turns 401 within `limit`, asking every 10 ms.
     static func refusedSoon(within limit: Duration = .seconds(2), _ answer: () async throws -> Int) async throws -> Bool {

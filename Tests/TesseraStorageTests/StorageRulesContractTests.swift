@@ -273,6 +273,20 @@ import Testing
             #expect(try await database.accessTokens.sessions(userID: user.id, now: self.now).map(\.record.digest) == ["c", "b", "a"])
             try await database.accessTokens.touch(digest: "b", at: self.now.addingTimeInterval(600))
             #expect(try await database.accessTokens.accessToken(digest: "b")?.lastSeenAt == self.now.addingTimeInterval(600))
+            // A batch moves each time forward, never back, and passes over tokens it does not know.
+            try await database.accessTokens.touch([
+                (digest: "a", at: self.now.addingTimeInterval(700)), (digest: "b", at: self.now.addingTimeInterval(300)),
+                (digest: "zzz", at: self.now.addingTimeInterval(900)),
+            ])
+            #expect(try await database.accessTokens.accessToken(digest: "a")?.lastSeenAt == self.now.addingTimeInterval(700))
+            #expect(try await database.accessTokens.accessToken(digest: "b")?.lastSeenAt == self.now.addingTimeInterval(600))
+            try await database.accessTokens.touch(
+                (0..<1_200).map { (digest: "a\($0)", at: self.now) } + [(digest: "c", at: self.now.addingTimeInterval(60))]
+            )
+            #expect(
+                try await database.accessTokens.accessToken(digest: "c")?.lastSeenAt == self.now.addingTimeInterval(60),
+                "past one statement's 500"
+            )
 
             #expect(try await database.accessTokens.revoke(sessionID: "s-b", userID: user.id + 1, at: self.now) == false)
             #expect(try await database.accessTokens.revoke(sessionID: "s-b", userID: user.id, at: self.now))

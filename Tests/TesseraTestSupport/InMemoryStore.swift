@@ -328,6 +328,12 @@ public actor InMemoryStore: DirectoryStore, LoginTransactionStore, AccessTokenSt
 
     public func touch(digest: String, at date: Date) async throws { self.tokens[digest]?.lastSeenAt = Self.stored(date) }
 
+    public func touch(_ uses: [(digest: String, at: Date)]) async throws {
+        for use in uses where (self.tokens[use.digest]?.lastSeenAt ?? .distantFuture) < Self.stored(use.at) {
+            self.tokens[use.digest]?.lastSeenAt = Self.stored(use.at)
+        }
+    }
+
     // MARK: Tickets and reset codes
 
     public func insert(_ ticket: Ticket) async throws {

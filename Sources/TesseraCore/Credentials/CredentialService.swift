@@ -84,7 +84,10 @@ public struct CredentialService: Sendable {
         app: ResolvedApp,
         client: RequestOrigin
     ) async throws {
-        let user = identity.user
+        // The signed-in identity carries no password hash: the user's record as it is now.
+        guard let user = try await self.directory.user(id: identity.user.id), !user.isDisabled else {
+            throw CredentialError.incorrectPassword
+        }
         let guardian = BruteForceGuard(policy: app.company.policy.lockout)
         let now = self.clock.now
         // A stolen token must not become a way to guess the password: old passwords count like logins.

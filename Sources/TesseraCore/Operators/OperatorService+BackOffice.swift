@@ -134,8 +134,9 @@ extension OperatorService {
     }
 
     /// The operator behind a user of the operators' company, if it is one and enabled.
-    public func backOfficeOperator(_ user: User) async throws -> BackOfficeOperator? {
-        guard !user.isDisabled, let company = try await self.directory.company(id: user.companyID),
+    public func backOfficeOperator(_ signedIn: SignedInUser) async throws -> BackOfficeOperator? {
+        guard let user = try await self.directory.user(id: signedIn.id), !user.isDisabled,
+            let company = try await self.directory.company(id: user.companyID),
             company.name == Self.operatorsCompany, let role = try await self.directory.operatorRole(userID: user.id)
         else { return nil }
         return BackOfficeOperator(user: user, role: role)

@@ -175,6 +175,8 @@ public protocol AccessTokenStore: Sendable {
     func lookup(digest: String) async throws -> TokenLookup?
     /// Records that the token was used at `at`.
     func touch(digest: String, at: Date) async throws
+    /// Records the last use of several tokens at once (never moving a time back).
+    func touch(_ uses: [(digest: String, at: Date)]) async throws
 }
 
 /// An access token as validation and introspection need it: the record, its user, and the app key it was issued

@@ -8,7 +8,8 @@ import Foundation
 public enum SecretDigest {
     /// Lower-case hex SHA-256 of the UTF-8 bytes of `secret`.
     public static func sha256(_ secret: String) -> String {
-        SHA256.hash(data: Data(secret.utf8)).hexString
+        var secret = secret
+        return secret.withUTF8 { SHA256.hash(data: UnsafeRawBufferPointer($0)) }.hexString
     }
 
     /// Compares two digests in time independent of where they differ.
@@ -27,9 +28,14 @@ public enum SecretDigest {
 extension Sequence where Element == UInt8 {
     /// Lower-case hexadecimal.
     var hexString: String {
-        self.map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        let bytes = Array(self)
+        return String(unsafeUninitializedCapacity: bytes.count * 2) { out in
+            func digit(_ nibble: UInt8) -> UInt8 { nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10 }
+            for (index, byte) in bytes.enumerated() {
+                out[2 * index] = digit(byte >> 4)
+                out[2 * index + 1] = digit(byte & 0x0F)
+            }
+            return bytes.count * 2
+        }
     }
 }

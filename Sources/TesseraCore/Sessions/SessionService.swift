@@ -5,11 +5,14 @@ public struct SessionService: Sendable {
     let accessTokens: any AccessTokenStore
     let audit: any AuditLog
     let clock: any WallClock
+    /// This node's last-seen times not yet written, written before the user's sessions are listed.
+    let lastSeen: LastSeenBatch?
 
-    public init(accessTokens: any AccessTokenStore, audit: any AuditLog, clock: any WallClock) {
+    public init(accessTokens: any AccessTokenStore, audit: any AuditLog, clock: any WallClock, lastSeen: LastSeenBatch? = nil) {
         self.accessTokens = accessTokens
         self.audit = audit
         self.clock = clock
+        self.lastSeen = lastSeen
     }
 
     /// `DELETE /token`: ends the presented token if it is a live token of the app's company. Anything else —
@@ -26,7 +29,9 @@ public struct SessionService: Sendable {
 
     /// The user's live sessions, newest first.
     public func sessions(of identity: AuthenticatedUser) async throws -> [Session] {
-        try await self.accessTokens.sessions(userID: identity.user.id, now: self.clock.now)
+        // What this node saw is in the list; another node's lags by at most its write interval.
+        try await self.lastSeen?.flush()
+        return try await self.accessTokens.sessions(userID: identity.user.id, now: self.clock.now)
     }
 
     /// Ends one of the user's sessions; `false` when they have no such live session.

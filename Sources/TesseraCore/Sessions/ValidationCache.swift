@@ -27,47 +27,164 @@ public protocol RevocationFeed: Sendable {
 /// Only tokens that opened the API are kept; expiry is checked on every use. Lookups that start before a
 /// change is applied never store their answer after it (``epoch``), so an answer read just before a revocation
 /// cannot outlive it.
+///
+/// Memory is bounded by ``capacity`` and kept small per entry: the key is the digest's 32 bytes, a token keeps
+/// only what validation and its routes read (not the login's address and user agent, which the session list
+/// reads from the store), and a user is held once for all of that user's tokens, as a ``SignedInUser``: no
+/// password hash or other secret of theirs is cached.
 public final class ValidationCache: Sendable {
-    /// The most tokens held; past it, the cache starts over (cheap, and bounded memory whatever the load).
+    /// The most tokens held; past it, about an eighth of them (in no particular order) make room.
     public let capacity: Int
 
+    /// A token's SHA-256 digest as its 32 bytes: no hex text kept per entry.
+    struct Key: Hashable {
+        let words: (UInt64, UInt64, UInt64, UInt64)
+
+        /// `nil` unless `hex` is 64 hex digits — which every digest the stores keep is.
+        init?(hex: String) {
+            let bytes = hex.utf8
+            guard bytes.count == 64 else { return nil }
+            var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+            var index = 0
+            for byte in bytes {
+                let nibble: UInt8
+                switch byte {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = byte - UInt8(ascii: "0")
+                case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = byte - UInt8(ascii: "a") + 10
+                default: return nil
+                }
+                switch index / 16 {
+                case 0: words.0 = words.0 << 4 | UInt64(nibble)
+                case 1: words.1 = words.1 << 4 | UInt64(nibble)
+                case 2: words.2 = words.2 << 4 | UInt64(nibble)
+                default: words.3 = words.3 << 4 | UInt64(nibble)
+                }
+                index += 1
+            }
+            self.words = words
+        }
+
+        static func == (lhs: Key, rhs: Key) -> Bool { lhs.words == rhs.words }
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(self.words.0)
+            hasher.combine(self.words.1)
+            hasher.combine(self.words.2)
+            hasher.combine(self.words.3)
+        }
+    }
+
+    /// A cached token: its record without the digest (the key) and without the login's address and user agent.
+    struct Entry {
+        let userID: Int64
+        let appKeyID: Int64
+        let companyID: Int64
+        let issuedAt: Date
+        let expiresAt: Date
+        let sessionID: String
+        var lastSeenAt: Date
+        let authenticatedAt: Date
+        let sessionStartedAt: Date
+        let holder: Holder
+
+        init(_ record: AccessTokenRecord, holder: Holder) {
+            self.holder = holder
+            self.userID = record.userID
+            self.appKeyID = record.appKeyID
+            self.companyID = record.companyID
+            self.issuedAt = record.issuedAt
+            self.expiresAt = record.expiresAt
+            self.sessionID = record.sessionID
+            self.lastSeenAt = record.lastSeenAt
+            self.authenticatedAt = record.authenticatedAt
+            self.sessionStartedAt = record.sessionStartedAt
+        }
+
+        func record(digest: String) -> AccessTokenRecord {
+            AccessTokenRecord(
+                digest: digest,
+                userID: self.userID,
+                appKeyID: self.appKeyID,
+                companyID: self.companyID,
+                issuedAt: self.issuedAt,
+                expiresAt: self.expiresAt,
+                sessionID: self.sessionID,
+                lastSeenAt: self.lastSeenAt,
+                authenticatedAt: self.authenticatedAt,
+                sessionStartedAt: self.sessionStartedAt
+            )
+        }
+    }
+
+    /// A user held once for all their cached tokens, and which those are, so that a change of the user ends only
+    /// them (a scan of the whole cache under its lock would stall every validation of the node). A reference, so
+    /// that the tables hold a pointer to it, not the record; it never leaves the cache's lock.
+    final class Holder {
+        var user: SignedInUser
+        /// Most users have one or two: an array is smaller than a set.
+        var tokens: [Key]
+
+        init(user: SignedInUser) {
+            self.user = user
+            self.tokens = []
+        }
+    }
+
     private struct State {
-        var entries: [String: TokenLookup] = [:]
-        /// The digests held per user and per app key, so that a change ends only what it touches (a scan of the
-        /// whole cache under its lock would stall every validation of the node).
-        var byUser: [Int64: Set<String>] = [:]
-        var byApp: [Int64: Set<String>] = [:]
+        var entries: [Key: Entry] = [:]
+        var users: [Int64: Holder] = [:]
         var trusted = false
         var epoch: UInt64 = 0
         var hits = 0
         var misses = 0
 
-        mutating func insert(_ lookup: TokenLookup) {
-            let digest = lookup.record.digest
-            self.remove(digest)
-            self.entries[digest] = lookup
-            self.byUser[lookup.user.id, default: []].insert(digest)
-            self.byApp[lookup.record.appKeyID, default: []].insert(digest)
+        mutating func insert(_ key: Key, _ lookup: TokenLookup) {
+            self.remove(key)
+            let holder: Holder
+            let user = SignedInUser(lookup.user)
+            if let held = self.users[user.id] {
+                // The freshest read of the user is the one kept (a change of the user ends them all anyway).
+                holder = held
+                holder.user = user
+            } else {
+                holder = Holder(user: user)
+                self.users[user.id] = holder
+            }
+            holder.tokens.append(key)
+            self.entries[key] = Entry(lookup.record, holder: holder)
         }
 
-        mutating func remove(_ digest: String) {
-            guard let held = self.entries.removeValue(forKey: digest) else { return }
-            self.byUser[held.user.id]?.remove(digest)
-            if self.byUser[held.user.id]?.isEmpty == true { self.byUser[held.user.id] = nil }
-            self.byApp[held.record.appKeyID]?.remove(digest)
-            if self.byApp[held.record.appKeyID]?.isEmpty == true { self.byApp[held.record.appKeyID] = nil }
+        mutating func remove(_ key: Key) {
+            guard let held = self.entries.removeValue(forKey: key) else { return }
+            held.holder.tokens.removeAll { $0 == key }
+            if held.holder.tokens.isEmpty { self.users[held.userID] = nil }
+        }
+
+        mutating func removeUser(_ id: Int64) {
+            guard let holder = self.users.removeValue(forKey: id) else { return }
+            for key in holder.tokens { self.entries[key] = nil }
+        }
+
+        /// Makes room for `count` entries, taking them in the dictionary's order — as good as random.
+        mutating func evict(_ count: Int) {
+            for key in Array(self.entries.keys.prefix(count)) { self.remove(key) }
         }
 
         mutating func clear() {
-            self.entries.removeAll()
-            self.byUser.removeAll()
-            self.byApp.removeAll()
+            // The tables keep their room: the cache fills up again, and growing them costs a copy each time.
+            self.entries.removeAll(keepingCapacity: true)
+            self.users.removeAll(keepingCapacity: true)
         }
     }
-    private let state = Mutex(State())
+    private let state: Mutex<State>
 
-    public init(capacity: Int = 100_000) {
+    public init(capacity: Int = 10_000) {
         self.capacity = max(capacity, 1)
+        // Room for the whole capacity from the start: a table that grows holds its old and its new storage at
+        // once, and the node's peak memory would be that, not the full cache. Pages are touched as entries come.
+        var state = State()
+        state.entries.reserveCapacity(min(self.capacity, 1_000_000))
+        self.state = Mutex(state)
     }
 
     /// Changes whenever what the cache may hold changes: a change applied, trust lost or regained.
@@ -75,50 +192,64 @@ public final class ValidationCache: Sendable {
     /// Whether the cache answers at all.
     public var isTrusted: Bool { self.state.withLock { $0.trusted } }
     public var count: Int { self.state.withLock { $0.entries.count } }
+    /// The users whose records are held.
+    public var userCount: Int { self.state.withLock { $0.users.count } }
     /// Lookups answered from the cache and from the database, since start.
     public var counts: (hits: Int, misses: Int) { self.state.withLock { ($0.hits, $0.misses) } }
 
-    /// The cached lookup of a token, while the cache is trusted.
-    public func lookup(digest: String) -> TokenLookup? {
-        self.state.withLock { state in
-            guard state.trusted, let found = state.entries[digest] else {
+    /// The cached identity of a token, while the cache is trusted. Its record carries no address or user agent.
+    public func lookup(digest: String) -> AuthenticatedUser? {
+        let key = Key(hex: digest)
+        return self.state.withLock { state in
+            guard state.trusted, let key, let entry = state.entries[key] else {
                 state.misses += 1
                 return nil
             }
             state.hits += 1
-            return found
+            return AuthenticatedUser(user: entry.holder.user, token: entry.record(digest: digest))
         }
     }
 
     /// Keeps a lookup read from the database — unless a change was applied since `epoch`, when the lookup began.
+    /// Only a token that opened the API when read is kept (a live one of a live key and an enabled user).
     public func store(_ lookup: TokenLookup, readAt epoch: UInt64) {
+        guard let key = Key(hex: lookup.record.digest), lookup.record.revokedAt == nil, lookup.appKeyRevokedAt == nil,
+            !lookup.user.isDisabled
+        else { return }
         self.state.withLock { state in
             guard state.trusted, state.epoch == epoch else { return }
-            if state.entries.count >= self.capacity { state.clear() }
-            state.insert(lookup)
+            if state.entries[key] == nil, state.entries.count >= self.capacity {
+                state.evict(max(self.capacity / 8, 1))
+            }
+            state.insert(key, lookup)
         }
     }
 
-    /// Moves the last-seen time of an entry still held; never adds one, and never replaces what it holds (a
-    /// fresher read may have been stored since this one began).
+    /// Moves the last-seen time of an entry still held; never adds one, and never moves it back (a fresher read
+    /// may have been stored since this one began).
     public func touched(digest: String, at date: Date) {
+        guard let key = Key(hex: digest) else { return }
         self.state.withLock { state in
-            guard let held = state.entries[digest], held.record.lastSeenAt < date else { return }
-            state.entries[digest]?.record.lastSeenAt = date
+            guard let held = state.entries[key], held.lastSeenAt < date else { return }
+            state.entries[key]?.lastSeenAt = date
         }
     }
 
-    /// Ends the entries the changes touch.
+    /// Ends the entries the changes touch. A change of an app key (rare: a revocation, a new introspection secret)
+    /// ends everything, so that no index of tokens by app is kept per entry.
     public func apply(_ changes: [Revocation]) {
         guard !changes.isEmpty else { return }
+        let keyed = changes.map { change -> (Revocation, Key?) in
+            if case .token(let digest) = change { return (change, Key(hex: digest)) }
+            return (change, nil)
+        }
         self.state.withLock { state in
             state.epoch &+= 1
-            for change in changes {
+            for (change, key) in keyed {
                 switch change {
-                case .token(let digest): state.remove(digest)
-                case .user(let id): for digest in state.byUser[id] ?? [] { state.remove(digest) }
-                case .appKey(let id): for digest in state.byApp[id] ?? [] { state.remove(digest) }
-                case .everything: state.clear()
+                case .token: if let key { state.remove(key) }
+                case .user(let id): state.removeUser(id)
+                case .appKey, .everything: state.clear()
                 }
             }
         }

@@ -123,8 +123,8 @@ struct AdminAPIController: Sendable {
 
     static func appKey(_ key: AppKey) -> String {
         JSONText.object([
-            "id": .int(key.id), "name": .string(key.name), "createdAt": .string(key.createdAt.formatted(.iso8601)),
-            "revokedAt": .string(key.revokedAt?.formatted(.iso8601)), "resourceServer": .bool(key.introspectionSecretDigest != nil),
+            "id": .int(key.id), "name": .string(key.name), "createdAt": .date(key.createdAt),
+            "revokedAt": .date(key.revokedAt), "resourceServer": .bool(key.introspectionSecretDigest != nil),
         ])
     }
 
@@ -132,8 +132,8 @@ struct AdminAPIController: Sendable {
         JSONText.object([
             "id": .int(user.id), "company": .string(company.name), "username": .string(user.username), "email": .string(user.email),
             "phone": .string(user.phone), "twoFactor": .string(user.twoFactor.rawValue), "disabled": .bool(user.isDisabled),
-            "lastSignInAt": .string(user.lastSignInAt?.formatted(.iso8601)),
-            "lockedUntil": lockedUntil.map { .string($0?.formatted(.iso8601)) } ?? .omit,
+            "lastSignInAt": .date(user.lastSignInAt),
+            "lockedUntil": lockedUntil.map { .date($0) } ?? .omit,
         ])
     }
 
@@ -189,7 +189,7 @@ struct AdminAPIController: Sendable {
         let expires = self.office.clock.now.addingTimeInterval(TimeInterval(OperatorService.operatorsSessionLifetime))
         return Self.json(
             .ok,
-            JSONText.object(["token": .string(token), "role": .string(found.role.rawValue), "expiresAt": .string(expires.formatted(.iso8601))])
+            JSONText.object(["token": .string(token), "role": .string(found.role.rawValue), "expiresAt": .date(expires)])
         )
     }
 
@@ -204,13 +204,13 @@ struct AdminAPIController: Sendable {
             let (hours, locks) = try await self.office.operators.overview(by: session.actor)
             let hourItems = hours.map { hour in
                 JSONText.object([
-                    "start": .string(hour.start.formatted(.iso8601)), "succeeded": .int(Int64(hour.succeeded)),
+                    "start": .date(hour.start), "succeeded": .int(Int64(hour.succeeded)),
                     "failed": .int(Int64(hour.failed)), "throttled": .int(Int64(hour.throttled)), "locked": .int(Int64(hour.locked)),
                 ])
             }
             let lockItems = locks.map { lock in
                 JSONText.object([
-                    "company": .string(lock.company), "username": .string(lock.usernameKey), "until": .string(lock.until.formatted(.iso8601)),
+                    "company": .string(lock.company), "username": .string(lock.usernameKey), "until": .date(lock.until),
                 ])
             }
             return Self.json(.ok, JSONText.object(["hours": .raw(Self.array(hourItems)), "lockouts": .raw(Self.array(lockItems))]))
@@ -352,9 +352,9 @@ struct AdminAPIController: Sendable {
                     sessions.map { item in
                         JSONText.object([
                             "id": .string(item.record.sessionID), "app": .string(item.appName), "address": .string(item.record.address),
-                            "userAgent": .string(item.record.userAgent), "createdAt": .string(item.record.issuedAt.formatted(.iso8601)),
-                            "lastSeenAt": .string(item.record.lastSeenAt.formatted(.iso8601)),
-                            "expiresAt": .string(item.record.expiresAt.formatted(.iso8601)),
+                            "userAgent": .string(item.record.userAgent), "createdAt": .date(item.record.issuedAt),
+                            "lastSeenAt": .date(item.record.lastSeenAt),
+                            "expiresAt": .date(item.record.expiresAt),
                         ])
                     }
                 )
@@ -376,7 +376,7 @@ struct AdminAPIController: Sendable {
             let (_, rows) = try await ConsoleController(office: self.office).auditEvents(request, session: session, limit: limit)
             let items = rows.map { row in
                 JSONText.object([
-                    "at": .string(row.at.formatted(.iso8601)), "kind": .string(row.kind), "company": .string(row.company),
+                    "at": .date(row.at), "kind": .string(row.kind), "company": .string(row.company),
                     "user": .string(row.user), "actor": .string(row.actor), "address": .string(row.address), "outcome": .string(row.outcome),
                 ])
             }
