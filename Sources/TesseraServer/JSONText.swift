@@ -105,32 +105,26 @@ struct JSONText {
         let dayOfMonth = dayOfYear - (153 * monthIndex + 2) / 5 + 1
         let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
         let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        if (0...9_999).contains(year) {
-            // Twenty ASCII bytes written in place.
-            let fields: [(value: Int64, width: Int, separator: UInt8)] = [
-                (year, 4, UInt8(ascii: "-")), (month, 2, UInt8(ascii: "-")), (dayOfMonth, 2, UInt8(ascii: "T")),
-                (secondOfDay / 3_600, 2, UInt8(ascii: ":")), (secondOfDay / 60 % 60, 2, UInt8(ascii: ":")),
-                (secondOfDay % 60, 2, UInt8(ascii: "Z")),
-            ]
-            return String(unsafeUninitializedCapacity: 20) { out in
-                var end = 0
-                for field in fields {
-                    var value = field.value
-                    for place in stride(from: field.width - 1, through: 0, by: -1) {
-                        out[end + place] = UInt8(ascii: "0") + UInt8(value % 10)
-                        value /= 10
-                    }
-                    out[end + field.width] = field.separator
-                    end += field.width + 1
+        // Outside the years a record can hold, Foundation's calendar (its Julian centuries, its signs) decides.
+        guard (1970...9_999).contains(year) else { return date.formatted(.iso8601) }
+        // Twenty ASCII bytes written in place.
+        let fields: [(value: Int64, width: Int, separator: UInt8)] = [
+            (year, 4, UInt8(ascii: "-")), (month, 2, UInt8(ascii: "-")), (dayOfMonth, 2, UInt8(ascii: "T")),
+            (secondOfDay / 3_600, 2, UInt8(ascii: ":")), (secondOfDay / 60 % 60, 2, UInt8(ascii: ":")),
+            (secondOfDay % 60, 2, UInt8(ascii: "Z")),
+        ]
+        return String(unsafeUninitializedCapacity: 20) { out in
+            var end = 0
+            for field in fields {
+                var value = field.value
+                for place in stride(from: field.width - 1, through: 0, by: -1) {
+                    out[end + place] = UInt8(ascii: "0") + UInt8(value % 10)
+                    value /= 10
                 }
-                return end
+                out[end + field.width] = field.separator
+                end += field.width + 1
             }
+            return end
         }
-        func digits(_ value: Int64, _ width: Int) -> String {
-            let text = String(value)
-            return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
-        }
-        return digits(year, 4) + "-" + digits(month, 2) + "-" + digits(dayOfMonth, 2) + "T" + digits(secondOfDay / 3_600, 2)
-            + ":" + digits(secondOfDay / 60 % 60, 2) + ":" + digits(secondOfDay % 60, 2) + "Z"
     }
 }

@@ -14,12 +14,15 @@ extension RequestOrigin {
 /// asks.
 struct OriginSource: Sendable {
     let peer: SocketAddress?
-    let headers: HTTPFields
+    /// Only these two headers: the others carry credentials, which must not outlive their use in a context.
+    let forwardedFor: [String]
+    let userAgent: String?
     let trustedProxies: [TrustedProxy]
 
     init(_ request: Request, context: TesseraRequestContext, trustedProxies: [TrustedProxy]) {
         self.peer = context.remoteAddress
-        self.headers = request.headers
+        self.forwardedFor = request.headers[values: .xForwardedFor]
+        self.userAgent = request.headers[.userAgent]
         self.trustedProxies = trustedProxies
     }
 
@@ -28,11 +31,11 @@ struct OriginSource: Sendable {
         RequestOrigin(
             address: ClientAddress.resolve(
                 peer: self.peer,
-                forwardedFor: self.headers[values: .xForwardedFor],
+                forwardedFor: self.forwardedFor,
                 trusted: self.trustedProxies
             ),
             requestID: requestID,
-            userAgent: self.headers[.userAgent]
+            userAgent: self.userAgent
         )
     }
 }

@@ -57,7 +57,16 @@ import Testing
         await store.heal()
         try await batch.flush()
         #expect(batch.count == 0)
-        #expect(await store.written.sorted() == ["a", "b"])
+        #expect(await store.written == ["a", "b"], "written in digest order")
+    }
+
+    @Test func theBatchIsBounded() {
+        let batch = LastSeenBatch(accessTokens: FlakyTouchStore())
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        for index in 0..<(LastSeenBatch.limit + 10) { batch.record(digest: "d\(index)", at: now) }
+        #expect(batch.count == LastSeenBatch.limit, "new sessions past the limit wait for the next write")
+        batch.record(digest: "d0", at: now.addingTimeInterval(1))
+        #expect(batch.count == LastSeenBatch.limit, "a waiting session's time still moves")
     }
 }
 

@@ -48,6 +48,13 @@ import Testing
             try await self.send(.get, "/v1.0/users/@me/info", app: app, bearer: token).status
         }
 
+        /// The node's `/metrics` line for `name`, as a number.
+        func metric(_ name: String) async throws -> Int? {
+            let text = try await self.client.execute(uri: "/metrics", method: .get) { String(buffer: $0.body) }
+            let line = text.split(separator: "\n").first { $0.hasPrefix(name + " ") }
+            return line.flatMap { Int($0.split(separator: " ").last ?? "") }
+        }
+
         /// The session id of `token`, from its user's session list.
         func sessionID(of token: String, app: String = "terminal") async throws -> String {
             let list = try await self.send(.get, "/v1.0/users/@me/sessions", app: app, bearer: token)
@@ -68,10 +75,17 @@ import Testing
             try await a.test(.live) { clientA in
                 try await b.test(.live) { clientB in
                     let (nodeA, nodeB) = (Node(client: clientA, keys: keys), Node(client: clientB, keys: keys))
+                    // B answers from its cache only once it follows the revocation log (right after it starts).
+                    for _ in 0..<200 where try await nodeB.metric("tessera_token_cache_trusted") != 1 {
+                        try await Task.sleep(for: .milliseconds(25))
+                    }
+                    let hit = #"tessera_token_cache_lookups_total{result="hit"}"#
                     /// `token` validates on B (and is cached there), `end` runs, and B refuses it soon after.
                     func endedEverywhere(_ path: String, _ token: String, app: String = "terminal", _ end: () async throws -> Void) async throws {
                         #expect(try await nodeB.info(token, app: app) == 200, "\(path): valid on B first")
+                        let hits = try await nodeB.metric(hit) ?? 0
                         #expect(try await nodeB.info(token, app: app) == 200, "\(path): cached on B")
+                        #expect(try await nodeB.metric(hit) ?? 0 > hits, "\(path): B answered from its cache")
                         try await end()
                         #expect(
                             try await TokenCacheTests.refusedSoon(within: .seconds(1)) { try await nodeB.info(token, app: app) },

@@ -10,8 +10,9 @@ import Synchronization
 public final class LastSeenBatch: Sendable {
     /// How often the node writes what is pending.
     public static let interval: Duration = .seconds(1)
-    /// The most sessions kept waiting; past it, a write is due at once (the newest times are kept).
-    public static let limit = 10_000
+    /// The most sessions kept waiting (while the store refuses writes, say); past it, the times of sessions not
+    /// already waiting are dropped until the next write: bounded memory matters more than a coarse time.
+    public static let limit = 100_000
 
     let accessTokens: any AccessTokenStore
     private let pending = Mutex<[String: Date]>([:])
@@ -23,14 +24,15 @@ public final class LastSeenBatch: Sendable {
     /// Sessions waiting to be written.
     public var count: Int { self.pending.withLock { $0.count } }
 
-    /// Notes that the token with `digest` was used at `date`; `true` when the batch is full and should be
-    /// written now.
-    @discardableResult
-    public func record(digest: String, at date: Date) -> Bool {
+    /// Notes that the token with `digest` was used at `date` (unless a later time is waiting for it, or the
+    /// batch is full).
+    public func record(digest: String, at date: Date) {
         self.pending.withLock { pending in
-            if let held = pending[digest], held >= date { return pending.count >= Self.limit }
-            pending[digest] = date
-            return pending.count >= Self.limit
+            if let held = pending[digest] {
+                if held < date { pending[digest] = date }
+            } else if pending.count < Self.limit {
+                pending[digest] = date
+            }
         }
     }
 
@@ -43,7 +45,8 @@ public final class LastSeenBatch: Sendable {
         }
         guard !taken.isEmpty else { return }
         do {
-            try await self.accessTokens.touch(taken.map { (digest: $0.key, at: $0.value) })
+            // In digest order: two nodes' batches lock the rows they share in the same order.
+            try await self.accessTokens.touch(taken.map { (digest: $0.key, at: $0.value) }.sorted { $0.digest < $1.digest })
         } catch {
             self.pending.withLock { pending in
                 pending.merge(taken) { newer, _ in newer }

@@ -121,8 +121,9 @@ public final class ValidationCache: Sendable {
     /// that the tables hold a pointer to it, not the record; it never leaves the cache's lock.
     final class Holder {
         var user: SignedInUser
-        /// Most users have one or two: an array is smaller than a set.
-        var tokens: [Key]
+        /// A set, so that ending one of a user's many tokens (a client that logs in again and again) costs the
+        /// same as ending the only one.
+        var tokens: Set<Key>
 
         init(user: SignedInUser) {
             self.user = user
@@ -150,13 +151,13 @@ public final class ValidationCache: Sendable {
                 holder = Holder(user: user)
                 self.users[user.id] = holder
             }
-            holder.tokens.append(key)
+            holder.tokens.insert(key)
             self.entries[key] = Entry(lookup.record, holder: holder)
         }
 
         mutating func remove(_ key: Key) {
             guard let held = self.entries.removeValue(forKey: key) else { return }
-            held.holder.tokens.removeAll { $0 == key }
+            held.holder.tokens.remove(key)
             if held.holder.tokens.isEmpty { self.users[held.userID] = nil }
         }
 
