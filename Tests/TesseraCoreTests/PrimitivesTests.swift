@@ -42,6 +42,21 @@ import Testing
         }
     }
 
+    /// Session ids are base64url of a keyed digest: the encoding must stay what stored sessions were made with.
+    @Test func base64URLIsFoundationsBase64WithTheURLAlphabetAndNoPadding() {
+        var generator = SystemRandomNumberGenerator()
+        for length in Array(0...70) + [255, 256, 257] {
+            for _ in 0..<20 {
+                let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
+                let expected = Data(bytes).base64EncodedString()
+                    .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+                #expect(SecureRandom.base64URL(bytes) == expected, "\(bytes)")
+            }
+        }
+        #expect(SecureRandom.base64URL([0xFB, 0xFF, 0xBF]) == "-_-_")
+        #expect(SecureRandom.base64URL(Array("foob".utf8)) == "Zm9vYg")
+    }
+
     @Test func codesAreSixUniformDigits() {
         var counts = [Character: Int]()
         for _ in 0..<2000 {
