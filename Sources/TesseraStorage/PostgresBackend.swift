@@ -12,11 +12,21 @@ public struct PostgresOptions: Sendable, Equatable {
     public var statementTimeout: Duration
     /// How long connecting may take, at start and when reconnecting.
     public var connectTimeout: Duration
+    /// Whether the statements of the hot path are prepared once per connection (`--database-prepared-statements`).
+    /// Off for a connection pooler that hands one server connection to several clients in turn (PgBouncer in
+    /// transaction mode without `max_prepared_statements`).
+    public var preparedStatements: Bool
 
-    public init(poolSize: Int = 10, statementTimeout: Duration = .seconds(5), connectTimeout: Duration = .seconds(5)) {
+    public init(
+        poolSize: Int = 10,
+        statementTimeout: Duration = .seconds(5),
+        connectTimeout: Duration = .seconds(5),
+        preparedStatements: Bool = true
+    ) {
         self.poolSize = poolSize
         self.statementTimeout = statementTimeout
         self.connectTimeout = connectTimeout
+        self.preparedStatements = preparedStatements
     }
 }
 
@@ -115,7 +125,7 @@ final class PostgresBackend: SQLBackend {
         return Pool(client: client, runner: runner)
     }
 
-    private var client: PostgresClient { self.pool.withLock { $0.client } }
+    var client: PostgresClient { self.pool.withLock { $0.client } }
 
     private static func quiet(_ logger: Logger) -> Logger {
         var quiet = logger
@@ -131,26 +141,31 @@ final class PostgresBackend: SQLBackend {
     }
 
     func exclusive(_ keys: [String], _ sql: String, _ binds: [SQLBind]) async throws -> [StorageRow] {
+        try await self.holding(keys) { connection in
+            try await Self.rows(connection.query(Self.query(sql, binds), logger: self.quiet))
+        }
+    }
+
+    /// Runs `body` in a transaction that holds an advisory lock on each of `keys`.
+    func holding(
+        _ keys: [String],
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> [StorageRow]
+    ) async throws -> [StorageRow] {
         let client = self.client
         return try await self.guarded {
             try await client.withTransaction(logger: self.quiet) { connection in
                 // Every caller takes its keys in the same order (account, then address), so no two wait on
                 // each other in a circle.
                 for key in keys {
-                    var lock = PostgresBindings()
-                    lock.append(key)
-                    _ = try await connection.query(
-                        PostgresQuery(unsafeSQL: "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", binds: lock),
-                        logger: self.quiet
-                    )
+                    _ = try await self.run(AdvisoryLock.self, [.text(key)], on: connection)
                 }
-                return try await Self.rows(connection.query(Self.query(sql, binds), logger: self.quiet))
+                return try await body(connection)
             }
         }
     }
 
     /// Bounds a statement in time and marks the pool suspect when it fails for any reason but a refusal.
-    private func guarded<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    func guarded<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
         if let cause = self.downCause.withLock({ $0 }) {
             throw StorageError.unavailable(cause)
         }
@@ -316,6 +331,10 @@ final class PostgresBackend: SQLBackend {
     // MARK: Statements
 
     static func query(_ sql: String, _ binds: [SQLBind]) -> PostgresQuery {
+        PostgresQuery(unsafeSQL: numberedPlaceholders(sql), binds: Self.bindings(binds))
+    }
+
+    static func bindings(_ binds: [SQLBind]) -> PostgresBindings {
         var bindings = PostgresBindings(capacity: binds.count)
         for bind in binds {
             switch bind {
@@ -324,17 +343,19 @@ final class PostgresBackend: SQLBackend {
             case .null: bindings.appendNull()
             }
         }
-        return PostgresQuery(unsafeSQL: numberedPlaceholders(sql), binds: bindings)
+        return bindings
     }
 
     static func rows(_ sequence: PostgresRowSequence) async throws -> [StorageRow] {
-        try await sequence.collect().map { row in
-            var values: [String: SQLBind] = [:]
-            for cell in row {
-                values[cell.columnName] = Self.value(cell)
-            }
-            return .values(values)
+        try await sequence.collect().map(Self.row)
+    }
+
+    static func row(_ row: PostgresRow) -> StorageRow {
+        var values: [String: SQLBind] = [:]
+        for cell in row {
+            values[cell.columnName] = Self.value(cell)
         }
+        return .values(values)
     }
 
     private static func value(_ cell: PostgresCell) -> SQLBind {

@@ -73,6 +73,19 @@ enum StorageRow: Sendable {
     func optionalDate(_ name: String) -> Date? { self.optionalInt(name).map { Date(millisecondsSince1970: $0) } }
 }
 
+/// A statement on the hot path (validating a token, logging in, following revocations), declared as a type of its
+/// own so that a backend can prepare it once per connection and reuse it: on PostgreSQL, planning the token lookup's
+/// join costs several times more than running it. The SQL is the same one every backend speaks, as for any other
+/// statement.
+///
+/// PostgreSQL prepares the statement with the types of its first use's values. A parameter that may be NULL must
+/// therefore stand where the server takes its type from a column (a value inserted, or compared with a column), and
+/// the statement names its columns rather than `*`, so that a column a newer node adds does not change the prepared
+/// statement's result (which PostgreSQL refuses, "cached plan must not change result type").
+protocol HotStatement: Sendable {
+    static var sql: String { get }
+}
+
 /// A place the storage runs its statements: one SQLite file, or a PostgreSQL server.
 ///
 /// Statements are written once, in the SQL both engines speak (`?` placeholders, `RETURNING`,
@@ -81,9 +94,12 @@ protocol SQLBackend: Sendable {
     /// Runs one statement. `primary` asks for the connection that has seen every earlier write (SQLite reads may
     /// go to a reader connection; PostgreSQL has one view).
     func query(_ sql: String, _ binds: [SQLBind], primary: Bool) async throws -> [StorageRow]
+    /// Runs a statement of the hot path, prepared once per connection where the backend can.
+    func query<Statement: HotStatement>(_ statement: Statement.Type, _ binds: [SQLBind], primary: Bool) async throws -> [StorageRow]
     /// Runs one statement while holding an exclusive, cluster-wide hold on each of `keys`, so that statements
     /// holding a common key run one after the other, whichever node sent them.
     func exclusive(_ keys: [String], _ sql: String, _ binds: [SQLBind]) async throws -> [StorageRow]
+    func exclusive<Statement: HotStatement>(_ keys: [String], _ statement: Statement.Type, _ binds: [SQLBind]) async throws -> [StorageRow]
     /// Whether the error is the database refusing a duplicate (a unique or primary key).
     func isUniqueViolation(_ error: any Error) -> Bool
     /// A short account of an error for the operator's log, never holding bound values.
@@ -94,6 +110,17 @@ protocol SQLBackend: Sendable {
     /// Tells `handle` when to read the revocation log again (see ``RevocationSignal``), awaiting each call before
     /// the next, until the calling task is cancelled.
     func followRevocations(_ handle: @escaping @Sendable (RevocationSignal) async -> Void) async
+}
+
+extension SQLBackend {
+    /// A backend that prepares nothing runs a hot statement as any other.
+    func query<Statement: HotStatement>(_ statement: Statement.Type, _ binds: [SQLBind], primary: Bool) async throws -> [StorageRow] {
+        try await self.query(Statement.sql, binds, primary: primary)
+    }
+
+    func exclusive<Statement: HotStatement>(_ keys: [String], _ statement: Statement.Type, _ binds: [SQLBind]) async throws -> [StorageRow] {
+        try await self.exclusive(keys, Statement.sql, binds)
+    }
 }
 
 /// A `?`-placeholder statement turned into PostgreSQL's `$1, $2, …`, leaving quoted text alone.

@@ -10,21 +10,7 @@ extension SQLStorage: AttemptStore {
         // key when only the address does (and refusals count), and nothing when the address is out of failures.
         let rows = try await self.exclusive(
             ["account:\(attempt.companyID):\(attempt.usernameKey)", "address:\(attempt.address)"],
-            """
-            WITH verdict AS (
-                SELECT (SELECT COUNT(*) FROM login_failures WHERE scope = ? AND address = ? AND at > ?) < ? AS address_ok,
-                       (NOT EXISTS (SELECT 1 FROM account_locks
-                                    WHERE company_id = ? AND username_key = ? AND locked_until > ?)
-                        AND (SELECT COUNT(*) FROM login_failures
-                             WHERE scope = ? AND company_id = ? AND username_key = ? AND address = ? AND at > ?) < ?
-                        AND (SELECT COUNT(*) FROM login_failures
-                             WHERE scope = ? AND company_id = ? AND username_key = ? AND at > ?) < ?) AS account_ok
-            )
-            INSERT INTO login_failures (id, company_id, username_key, address, at, scope)
-            SELECT ?, ?, CASE WHEN account_ok THEN ? ELSE ? END, ?, ?, ?
-            FROM verdict WHERE address_ok AND (account_ok OR ? = 1)
-            RETURNING username_key
-            """,
+            AttemptVerdict.self,
             [
                 .text(scope), .text(attempt.address), SQLBind(limits.addressSince), .integer(limits.addressLimit),
                 .integer(Int(attempt.companyID)), .text(attempt.usernameKey), SQLBind(attempt.at),
@@ -43,6 +29,24 @@ extension SQLStorage: AttemptStore {
         // Nothing was recorded: the address's budget, or an account refusal that does not count.
         let (count, oldest) = try await self.failures(address: attempt.address, since: limits.addressSince, scope: attempt.scope)
         return count >= limits.addressLimit ? .addressExhausted(oldest: oldest) : .refused
+    }
+
+    enum AttemptVerdict: HotStatement {
+        static let sql = """
+            WITH verdict AS (
+                SELECT (SELECT COUNT(*) FROM login_failures WHERE scope = ? AND address = ? AND at > ?) < ? AS address_ok,
+                       (NOT EXISTS (SELECT 1 FROM account_locks
+                                    WHERE company_id = ? AND username_key = ? AND locked_until > ?)
+                        AND (SELECT COUNT(*) FROM login_failures
+                             WHERE scope = ? AND company_id = ? AND username_key = ? AND address = ? AND at > ?) < ?
+                        AND (SELECT COUNT(*) FROM login_failures
+                             WHERE scope = ? AND company_id = ? AND username_key = ? AND at > ?) < ?) AS account_ok
+            )
+            INSERT INTO login_failures (id, company_id, username_key, address, at, scope)
+            SELECT ?, ?, CASE WHEN account_ok THEN ? ELSE ? END, ?, ?, ?
+            FROM verdict WHERE address_ok AND (account_ok OR ? = 1)
+            RETURNING username_key
+            """
     }
 
     public func recordAttempt(_ attempt: LoginAttempt, pairSince: Date, accountSince: Date) async throws -> AttemptCounts {
@@ -65,7 +69,11 @@ extension SQLStorage: AttemptStore {
     }
 
     public func forgetAttempt(id: String) async throws {
-        try await self.write("DELETE FROM login_failures WHERE id = ?", [.text(id)])
+        try await self.write(ForgetAttempt.self, [.text(id)])
+    }
+
+    enum ForgetAttempt: HotStatement {
+        static let sql = "DELETE FROM login_failures WHERE id = ?"
     }
 
     public func counts(
@@ -126,11 +134,12 @@ extension SQLStorage: AttemptStore {
     }
 
     func failures(address: String, since: Date, scope: AttemptScope) async throws -> (count: Int, oldest: Date?) {
-        let rows = try await self.write(
-            "SELECT COUNT(*) AS n, MIN(at) AS oldest FROM login_failures WHERE scope = ? AND address = ? AND at > ?",
-            [.text(scope.rawValue), .text(address), SQLBind(since)]
-        )
+        let rows = try await self.write(AddressFailures.self, [.text(scope.rawValue), .text(address), SQLBind(since)])
         return (Int(rows.first?.int("n") ?? 0), rows.first?.optionalDate("oldest"))
+    }
+
+    enum AddressFailures: HotStatement {
+        static let sql = "SELECT COUNT(*) AS n, MIN(at) AS oldest FROM login_failures WHERE scope = ? AND address = ? AND at > ?"
     }
 
     public func lock(companyID: Int64, usernameKey: String, until: Date, now: Date) async throws -> Bool {
@@ -187,16 +196,20 @@ extension SQLStorage: AttemptStore {
 extension SQLStorage: AuditLog {
     public func record(_ event: AuditEvent) async throws {
         try await self.write(
-            """
-            INSERT INTO audit_events (at, kind, company_id, user_id, app_key_id, address, outcome, request_id, actor)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """,
+            RecordEvent.self,
             [
                 SQLBind(event.at), .text(event.kind.rawValue), SQLBind(event.companyID), SQLBind(event.userID),
                 SQLBind(event.appKeyID), SQLBind(event.address), SQLBind(event.outcome),
                 SQLBind(event.requestID), SQLBind(event.actor),
             ]
         )
+    }
+
+    enum RecordEvent: HotStatement {
+        static let sql = """
+            INSERT INTO audit_events (at, kind, company_id, user_id, app_key_id, address, outcome, request_id, actor)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """
     }
 
     public func events(kind: AuditKind?, companyID: Int64?, userID: Int64?, since: Date?, limit: Int) async throws -> [AuditEvent] {

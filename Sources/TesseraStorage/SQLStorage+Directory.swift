@@ -171,10 +171,12 @@ extension SQLStorage: DirectoryStore {
     }
 
     public func user(companyID: Int64, usernameKey: String) async throws -> User? {
-        try await self.read(
-            "\(Self.userColumns) WHERE u.company_id = ? AND u.username_key = ?",
-            [.integer(Int(companyID)), .text(usernameKey)]
-        ).first.map(Self.user)
+        try await self.read(UserByName.self, [.integer(Int(companyID)), .text(usernameKey)]).first.map(Self.user)
+    }
+
+    /// The user a login names.
+    enum UserByName: HotStatement {
+        static let sql = "\(SQLStorage.userColumns) WHERE u.company_id = ? AND u.username_key = ?"
     }
 
     public func resetProfile(companyID: Int64, usernameKey: String) async throws -> ResetProfile? {
@@ -204,10 +206,11 @@ extension SQLStorage: DirectoryStore {
     }
 
     public func recordSignIn(userID: Int64, at date: Date) async throws {
-        try await self.write(
-            "INSERT INTO user_sign_ins (user_id, at) VALUES (?, ?) ON CONFLICT (user_id) DO UPDATE SET at = excluded.at",
-            [.integer(Int(userID)), SQLBind(date)]
-        )
+        try await self.write(RecordSignIn.self, [.integer(Int(userID)), SQLBind(date)])
+    }
+
+    enum RecordSignIn: HotStatement {
+        static let sql = "INSERT INTO user_sign_ins (user_id, at) VALUES (?, ?) ON CONFLICT (user_id) DO UPDATE SET at = excluded.at"
     }
 
     public func setOperatorRole(userID: Int64, role: OperatorRole?) async throws {
@@ -242,7 +245,15 @@ extension SQLStorage: DirectoryStore {
     }
 
     /// A user's row with the last sign-in, which lives apart (see migration 12); `WHERE` follows, on `u`.
-    static let userColumns = "SELECT u.*, s.at AS last_sign_in_at FROM users u LEFT JOIN user_sign_ins s ON s.user_id = u.id"
+    static let userColumns = "SELECT \(SQLStorage.userColumnList), s.at AS last_sign_in_at FROM users u LEFT JOIN user_sign_ins s ON s.user_id = u.id"
+
+    /// The columns of `users u` that ``user(_:)`` reads, by name (see ``HotStatement``).
+    static let userColumnList = """
+        u.id, u.company_id, u.username, u.password_hash, u.email, u.phone, u.two_factor, u.pin_digest, u.first_name, \
+        u.middle_name, u.last_name, u.salutation, u.suffix, u.added_at, u.disabled_at, u.password_changed_at, \
+        u.password_expired, u.secret_question, u.secret_answer_digest, u.pin_image, u.pin_phrase, u.totp_secret, \
+        u.totp_pending_secret, u.totp_last_step
+        """
 
     public func setPassword(userID: Int64, hash: String, changedAt: Date) async throws {
         // The replaced hash joins the history first: a crash in between leaves one entry too many, never a

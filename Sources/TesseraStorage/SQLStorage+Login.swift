@@ -89,13 +89,7 @@ extension SQLStorage: AccessTokenStore {
         // One statement: the key's state is read where the row is written, so a token is never stored for a key
         // that was revoked before it (one revoked in between is caught by the lookup's join).
         try await self.write(
-            """
-            INSERT INTO access_tokens (token_digest, user_id, app_key_id, company_id, issued_at, expires_at, revoked_at,
-                session_id, address, user_agent, last_seen_at, authenticated_at, session_started_at)
-            SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
-            WHERE EXISTS (SELECT 1 FROM app_keys WHERE id = ? AND revoked_at IS NULL)
-            RETURNING 1
-            """,
+            InsertToken.self,
             [
                 .text(record.digest), .integer(Int(record.userID)), .integer(Int(record.appKeyID)),
                 .integer(Int(record.companyID)), SQLBind(record.issuedAt), SQLBind(record.expiresAt),
@@ -104,6 +98,16 @@ extension SQLStorage: AccessTokenStore {
                 SQLBind(record.sessionStartedAt), .integer(Int(record.appKeyID)),
             ]
         ).isEmpty == false
+    }
+
+    enum InsertToken: HotStatement {
+        static let sql = """
+            INSERT INTO access_tokens (token_digest, user_id, app_key_id, company_id, issued_at, expires_at, revoked_at,
+                session_id, address, user_agent, last_seen_at, authenticated_at, session_started_at)
+            SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+            WHERE EXISTS (SELECT 1 FROM app_keys WHERE id = ? AND revoked_at IS NULL)
+            RETURNING 1
+            """
     }
 
     public func accessToken(digest: String) async throws -> AccessTokenRecord? {
@@ -129,16 +133,7 @@ extension SQLStorage: AccessTokenStore {
     }
 
     public func lookup(digest: String) async throws -> TokenLookup? {
-        try await self.read(
-            """
-            SELECT t.token_digest, t.user_id, t.app_key_id, t.company_id AS token_company_id, t.issued_at, t.expires_at,
-                   t.revoked_at, t.session_id, t.address, t.user_agent, t.last_seen_at, t.authenticated_at, t.session_started_at,
-                   a.name AS app_name, a.revoked_at AS app_revoked_at, u.*
-            FROM access_tokens t JOIN users u ON u.id = t.user_id JOIN app_keys a ON a.id = t.app_key_id
-            WHERE t.token_digest = ?
-            """,
-            [.text(digest)]
-        ).first.map { row in
+        try await self.read(TokenLookupByDigest.self, [.text(digest)]).first.map { row in
             var record = Self.accessToken(row)
             record.companyID = row.int("token_company_id")
             return TokenLookup(
@@ -148,6 +143,17 @@ extension SQLStorage: AccessTokenStore {
                 appKeyRevokedAt: row.optionalDate("app_revoked_at")
             )
         }
+    }
+
+    /// A token with its user and app key: what validating a token the cache does not hold reads.
+    enum TokenLookupByDigest: HotStatement {
+        static let sql = """
+            SELECT t.token_digest, t.user_id, t.app_key_id, t.company_id AS token_company_id, t.issued_at, t.expires_at,
+                   t.revoked_at, t.session_id, t.address, t.user_agent, t.last_seen_at, t.authenticated_at, t.session_started_at,
+                   a.name AS app_name, a.revoked_at AS app_revoked_at, \(SQLStorage.userColumnList)
+            FROM access_tokens t JOIN users u ON u.id = t.user_id JOIN app_keys a ON a.id = t.app_key_id
+            WHERE t.token_digest = ?
+            """
     }
 
     public func revoke(digest: String, at date: Date) async throws -> Bool {
@@ -328,10 +334,7 @@ extension SQLStorage: RevocationFeed {
     }
 
     public func revocations(after sequence: Int64, limit: Int) async throws -> [(sequence: Int64, change: Revocation)] {
-        try await self.read(
-            "SELECT seq, kind, key FROM token_revocations WHERE seq > ? ORDER BY seq LIMIT ?",
-            [.integer(Int(sequence)), .integer(limit)]
-        ).map { row in
+        try await self.read(RevocationsAfter.self, [.integer(Int(sequence)), .integer(limit)]).map { row in
             let key = row.string("key")
             // A kind this build does not know (a newer node wrote it), or a table emptied: end everything.
             let change: Revocation =
@@ -343,5 +346,9 @@ extension SQLStorage: RevocationFeed {
                 }
             return (row.int("seq"), change)
         }
+    }
+
+    enum RevocationsAfter: HotStatement {
+        static let sql = "SELECT seq, kind, key FROM token_revocations WHERE seq > ? ORDER BY seq LIMIT ?"
     }
 }

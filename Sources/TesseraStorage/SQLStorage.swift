@@ -53,6 +53,20 @@ public final class SQLStorage: Sendable {
         try await self.run { try await self.backend.exclusive(keys, sql, binds) }
     }
 
+    /// `read`, `write` and `exclusive` for a statement of the hot path (see ``HotStatement``).
+    func read<Statement: HotStatement>(_ statement: Statement.Type, _ binds: [SQLBind]) async throws -> [StorageRow] {
+        try await self.run { try await self.backend.query(statement, binds, primary: false) }
+    }
+
+    @discardableResult
+    func write<Statement: HotStatement>(_ statement: Statement.Type, _ binds: [SQLBind]) async throws -> [StorageRow] {
+        try await self.run { try await self.backend.query(statement, binds, primary: true) }
+    }
+
+    func exclusive<Statement: HotStatement>(_ keys: [String], _ statement: Statement.Type, _ binds: [SQLBind]) async throws -> [StorageRow] {
+        try await self.run { try await self.backend.exclusive(keys, statement, binds) }
+    }
+
     /// Runs a write whose only effect is a change count: `UPDATE`/`DELETE … RETURNING 1`.
     func writeChangedAny(_ sql: String, _ binds: [SQLBind]) async throws -> Bool {
         try await self.write(sql + " RETURNING 1", binds).isEmpty == false

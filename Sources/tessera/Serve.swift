@@ -17,6 +17,13 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("database-timeout"), help: "Seconds a database statement may take before the request is answered 503.")
     var databaseTimeout: Int = 5
 
+    @Flag(
+        name: .customLong("database-prepared-statements"),
+        inversion: .prefixedNo,
+        help: "Prepare the hot statements once per PostgreSQL connection (off behind a pooler that shares server connections)."
+    )
+    var databasePreparedStatements = true
+
     @Option(help: "Address to listen on.")
     var host = "127.0.0.1"
 
@@ -151,7 +158,11 @@ struct Serve: AsyncParsableCommand {
             host: self.host,
             port: self.port,
             database: try self.store.databaseURL(),
-            postgres: PostgresOptions(poolSize: self.databasePool, statementTimeout: .seconds(self.databaseTimeout)),
+            postgres: PostgresOptions(
+                poolSize: self.databasePool,
+                statementTimeout: .seconds(self.databaseTimeout),
+                preparedStatements: self.databasePreparedStatements
+            ),
             outboxPath: self.outbox,
             smtp: try self.smtpConfiguration(),
             smsWebhook: try self.smsWebhookConfiguration(),
