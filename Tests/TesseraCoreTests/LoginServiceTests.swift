@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import TesseraTestSupport
 import Testing
 
@@ -246,5 +247,30 @@ import Testing
         let requests = interims.map { LoginRequest(verificationCode: code, interimToken: $0) }
         #expect(try await self.successes(of: requests, app: app) == 1)
         #expect(try await self.store.user(id: user.id)?.totpLastStep == TOTP.step(at: self.clock.now))
+    }
+}
+
+/// Secrets an operator handles on the command line.
+@Suite struct OperatorKeyTests {
+    /// Hands out the given tokens in turn.
+    final class ScriptedGenerator: SecretGenerator {
+        private let tokens: Mutex<[String]>
+        init(_ tokens: [String]) { self.tokens = Mutex(tokens) }
+        func token() -> String { self.tokens.withLock { $0.removeFirst() } }
+        func numericCode(digits: Int) -> String { String(repeating: "1", count: digits) }
+    }
+
+    @Test func anAppKeyNeverStartsWithADashSoACommandCanTakeIt() async throws {
+        let store = InMemoryStore()
+        let operators = OperatorService(
+            stores: store.stores,
+            hasher: CountingHasher(),
+            clock: TestClock(),
+            generator: ScriptedGenerator(["-looks-like-an-option", "--two", "fine-key"])
+        ) { KeyedDigester(key: try ServerKey(bytes: Array(repeating: 9, count: 32))) }
+        _ = try await operators.createCompany(name: "acme", policy: CompanyPolicy(), by: .cli)
+        let created = try await operators.createAppKey(company: "acme", name: "terminal", by: .cli)
+        #expect(created.key == "fine-key")
+        #expect(try await store.app(digest: SecretDigest.sha256("fine-key"))?.appKey.name == "terminal")
     }
 }

@@ -128,7 +128,7 @@ public struct OperatorService: Sendable {
         try self.refuseOperatorsCompany(name)
         let appName = try DisplayName.validated(appName, as: .appName, what: "an app")
         let company = try await self.requireCompany(name)
-        let key = self.generator.token()
+        let key = self.argumentSafeToken()
         let secret = resourceServer ? self.generator.token() : nil
         let appKey = try await self.directory.createAppKey(companyID: company.id, name: appName, digest: SecretDigest.sha256(key), now: self.now)
         if let secret {
@@ -136,6 +136,15 @@ public struct OperatorService: Sendable {
         }
         try await self.record(.appKeyCreated, by: actor, companyID: company.id, appKeyID: appKey.id)
         return CreatedAppKey(appKey: appKey, key: key, introspectionSecret: secret)
+    }
+
+    /// A new app key that an operator can give a command as its argument (`tessera app revoke KEY`): base64url
+    /// starts one in 64 with `-`, which would be read as an option.
+    func argumentSafeToken() -> String {
+        while true {
+            let key = self.generator.token()
+            if !key.hasPrefix("-") { return key }
+        }
     }
 
     /// Revokes a live app key, and with it every token issued through it.
