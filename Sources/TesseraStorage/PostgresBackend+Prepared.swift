@@ -8,7 +8,27 @@ extension PostgresBackend {
         guard self.options.preparedStatements else { return try await self.query(Statement.sql, binds, primary: primary) }
         let client = self.client
         return try await self.guarded {
-            try await Self.collect(client.execute(Prepared<Statement>(binds: binds), logger: self.quiet))
+            try await client.withConnection { connection in
+                try await self.closingOnFailure(connection) {
+                    try await Self.collect(connection.execute(Prepared<Statement>(binds: binds), logger: self.quiet))
+                }
+            }
+        }
+    }
+
+    /// postgres-nio remembers a failed preparation for the life of its connection, and answers every later use of
+    /// that statement there with the same error without asking the server again: a preparation that met a lock
+    /// timeout during a newer node's migration would fail one request in every pooled connection's turn until the
+    /// node restarts. So a connection on which a statement failed, other than a refused duplicate, is closed, and
+    /// the pool opens a fresh one.
+    func closingOnFailure<T>(_ connection: PostgresConnection, _ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch {
+            if self.options.preparedStatements, !self.isUniqueViolation(error) {
+                try? await connection.close()
+            }
+            throw error
         }
     }
 

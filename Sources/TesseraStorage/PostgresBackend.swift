@@ -153,13 +153,17 @@ final class PostgresBackend: SQLBackend {
     ) async throws -> [StorageRow] {
         let client = self.client
         return try await self.guarded {
-            try await client.withTransaction(logger: self.quiet) { connection in
-                // Every caller takes its keys in the same order (account, then address), so no two wait on
-                // each other in a circle.
-                for key in keys {
-                    _ = try await self.run(AdvisoryLock.self, [.text(key)], on: connection)
+            try await client.withConnection { connection in
+                try await self.closingOnFailure(connection) {
+                    try await connection.withTransaction(logger: self.quiet) { connection in
+                        // Every caller takes its keys in the same order (account, then address), so no two wait
+                        // on each other in a circle.
+                        for key in keys {
+                            _ = try await self.run(AdvisoryLock.self, [.text(key)], on: connection)
+                        }
+                        return try await body(connection)
+                    }
                 }
-                return try await body(connection)
             }
         }
     }
@@ -222,7 +226,13 @@ final class PostgresBackend: SQLBackend {
         }
         if let error = error as? PSQLError {
             if let info = error.serverInfo {
-                return "\(info[.sqlState] ?? "?"): \(info[.message] ?? "server error")"
+                let state = info[.sqlState] ?? "?"
+                // A prepared statement missing, or already there, on a connection that should hold exactly this
+                // node's: a pooler hands the server connection to other clients in turn.
+                let pooler =
+                    ["26000", "42P05"].contains(state)
+                    ? " (a connection pooler that shares server connections? start the nodes with --no-database-prepared-statements)" : ""
+                return "\(state): \(info[.message] ?? "server error")\(pooler)"
             }
             if let underlying = error.underlying {
                 return "\(error.code): \(Self.explain(underlying))"

@@ -47,7 +47,7 @@ struct AppCommand: AsyncParsableCommand {
 
         @OptionGroup var store: StoreOptions
 
-        @Argument(help: "The app key to revoke.")
+        @Argument(help: "The app key to revoke (write `-- KEY` for a key from an older version that starts with '-').")
         var key: String
 
         func run() async throws {

@@ -100,14 +100,49 @@ import Testing
             second.lastSeenAt = self.now.addingTimeInterval(5)
             second.authenticatedAt = self.now.addingTimeInterval(6)
             second.sessionStartedAt = self.now.addingTimeInterval(-60)
+            // An integer first bound NULL (revoked_at), now a value.
+            second.revokedAt = self.now.addingTimeInterval(30)
             #expect(try await storage.insert(second))
             #expect(try await storage.lookup(digest: "digest-2")?.record == second)
             #expect(try await storage.lookup(digest: "digest-2")?.user == user)
-            try await storage.record(
-                AuditEvent(at: self.now, kind: .loginFailed, companyID: nil, userID: nil, address: "10.0.0.9", outcome: "refused")
+            // The first event had no app key, request id or actor, this one has them all.
+            let event = AuditEvent(
+                at: self.now,
+                kind: .loginFailed,
+                companyID: user.companyID,
+                userID: user.id,
+                appKeyID: first.appKeyID,
+                address: "10.0.0.9",
+                outcome: "refused",
+                requestID: "request-9",
+                actor: "operator:ana"
             )
+            try await storage.record(event)
             let events = try await storage.events(kind: .loginFailed, companyID: nil, userID: nil, since: nil, limit: 5)
-            #expect(events.map(\.address) == ["10.0.0.9"])
+            #expect(events.count == 1)
+            #expect(events.first?.appKeyID == first.appKeyID && events.first?.address == "10.0.0.9")
+            #expect(events.first?.requestID == "request-9" && events.first?.actor == "operator:ana")
+        }
+    }
+
+    /// postgres-nio keeps a failed preparation for the life of its connection: the connection is closed, so the
+    /// statement is prepared afresh once the cause is gone.
+    @Test func aStatementWhosePreparationFailedIsPreparedAgainOnAFreshConnection() async throws {
+        try await self.withOneConnection(prepared: true) { storage in
+            let (_, _, user) = try await self.base.seed(TesseraDatabase(storage))
+            let record = AccessTokenRecord(
+                digest: "digest-1",
+                userID: user.id,
+                appKeyID: 1,
+                companyID: user.companyID,
+                issuedAt: self.now,
+                expiresAt: self.now.addingTimeInterval(3600)
+            )
+            #expect(try await storage.insert(record))
+            try await storage.write("ALTER TABLE access_tokens RENAME COLUMN user_agent TO user_agent_away")
+            await #expect(throws: StorageError.self) { _ = try await storage.lookup(digest: record.digest) }
+            try await storage.write("ALTER TABLE access_tokens RENAME COLUMN user_agent_away TO user_agent")
+            #expect(try await storage.lookup(digest: record.digest)?.record == record)
         }
     }
 
